@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { registerTokenCommand } from './token';
+
+const program = new Command()
+  .name('kcbx')
+  .description('kcbx 控辍保学 — command line: development tokens, offline checks and the API client')
+  .showHelpAfterError();
+
+registerTokenCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`kcbx: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import type { Platform } from './platform';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Template metadata naming a function's source entry, so the local cloud can run it from source. */
+export const ENTRY_METADATA = 'kcbx:entry';
+
+export interface ServiceFunctionProps {
+  platform: Platform;
+  /** Service name, e.g. roster-intake: also the Powertools service name. */
+  service: string;
+  /** Handler source, relative to the project root, e.g. services/platform/handlers/me.ts. */
+  entry: string;
+  description: string;
+  environment?: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+/**
+ * A Lambda function with the house defaults: ESM bundle built by esbuild (minified, tree-shaken,
+ * only the SDK clients it imports), ARM64, nodejs22.x, X-Ray, Powertools settings, its own
+ * KMS-encrypted log group, and a role that can write only to that log group.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { platform } = props;
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: platform.deployment.local ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.ONE_YEAR,
+      encryptionKey: platform.key,
+      removalPolicy: platform.removalPolicy,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.service}: ${props.description}`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    this.fn = new nodejs.NodejsFunction(this, 'Fn', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(15),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.service,
+        POWERTOOLS_METRICS_NAMESPACE: 'kcbx',
+        KCBX_DEPLOYMENT: platform.deployment.id,
+        KCBX_REGION_CODE: platform.deployment.regionCode,
+        KCBX_REGION_SETTINGS: JSON.stringify(platform.deployment.settings),
+        ...props.environment,
+      },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Powertools and the X-Ray SDK still call require(); give ESM bundles one.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        externalModules: [],
+      },
+    });
+    (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
+
+    const errors = new cloudwatch.Alarm(this, 'Errors', {
+      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${props.service} ${id} failed: read its log group for the error.`,
+    });
+    errors.addAlarmAction(new actions.SnsAction(platform.alarmTopic));
+
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; KMS grants use the ' +
+            'GenerateDataKey*/ReEncrypt* action families on this deployment key only; DynamoDB index ARNs end in /index/*.',
+          appliesTo: [
+            'Resource::*',
+            'Action::kms:GenerateDataKey*',
+            'Action::kms:ReEncrypt*',
+            { regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' },
+            { regex: '/^Resource::<.*Bucket.*\\.Arn>\\/\\*$/g' },
+            { regex: '/^Action::s3:(Abort|Delete|Get|List|Put)\\*$/g' },
+          ],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.fn, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is the runtime the bundles are built (target node22) and tested for; moving is deliberate.',
+      },
+    ]);
+  }
+}

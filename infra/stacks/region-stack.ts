@@ -1,0 +1,63 @@
+import { RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { Deployment } from '../config/schema';
+import { Api } from '../constructs/api';
+import { DataLayer } from '../constructs/data';
+import { Identity } from '../constructs/identity';
+import { Observability } from '../constructs/observability';
+import type { Platform } from '../constructs/platform';
+
+export interface RegionStackProps extends StackProps {
+  deployment: Deployment;
+}
+
+/** One deployment of kcbx: the shared data layer, the API and the services of one region. */
+export class RegionStack extends Stack {
+  readonly platform: Platform;
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    super(scope, id, props);
+    const { deployment } = props;
+    // Only the local deployment is disposable; real regions keep children's data when a stack goes.
+    const removalPolicy = deployment.local ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const key = new kms.Key(this, 'Key', {
+      alias: `alias/kcbx-${deployment.id}`,
+      description: `kcbx ${deployment.name}: encrypts tables, rosters, queues, logs and events`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+
+    const observability = new Observability(this, 'Observability', {
+      key,
+      alarmEmail: deployment.alarmEmail,
+    });
+    const data = new DataLayer(this, 'Data', {
+      deployment,
+      key,
+      alarmTopic: observability.alarmTopic,
+      removalPolicy,
+    });
+    const api = new Api(this, 'Api', { deployment, key, removalPolicy });
+    this.platform = { deployment, key, removalPolicy, alarmTopic: observability.alarmTopic, data, api };
+
+    new Identity(this, 'Identity', this.platform);
+
+    Tags.of(this).add('kcbx:deployment', deployment.id);
+    Tags.of(this).add('kcbx:region-code', deployment.regionCode);
+  }
+}

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { describe, expect, it } from 'vitest';
+import { deployments } from '../../infra/config/deployments';
+import { ENTRY_METADATA, PROJECT_ROOT } from '../../infra/constructs/service-function';
+import { resourcesOf, synthStacks } from './synth';
+
+const synthesized = synthStacks(deployments);
+
+const keyLogicalId = (template: ReturnType<typeof synthStacks>[number]['template']) => {
+  const keys = Object.keys(resourcesOf(template, 'AWS::KMS::Key'));
+  expect(keys).toHaveLength(1);
+  return keys[0]!;
+};
+
+/** Every `Ref`/`Fn::GetAtt` target mentioned anywhere inside a value. */
+function referencedIds(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) referencedIds(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') out.add(v);
+      else if (k === 'Fn::GetAtt' && Array.isArray(v)) out.add(String(v[0]));
+      else referencedIds(v, out);
+    }
+  }
+  return out;
+}
+
+describe('the CDK app', () => {
+  it('builds one stack per configured deployment', () => {
+    expect(synthesized.map((s) => s.stack.stackName)).toEqual(deployments.map((d) => `Kcbx-${d.id}`));
+    expect(deployments.filter((d) => !d.local).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, template, annotations }) => {
+  const keyId = keyLogicalId(template);
+
+  it('passes cdk-nag AwsSolutions with no unsuppressed error or warning', () => {
+    const findings = [
+      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
+    expect(findings).toEqual([]);
+  });
+
+  it('rotates its customer-managed key', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('keeps every table on demand, point-in-time recoverable and encrypted with the customer key', () => {
+    const tables = resourcesOf(template, 'AWS::DynamoDB::Table');
+    expect(Object.keys(tables).length).toBeGreaterThanOrEqual(3);
+    for (const table of Object.values(tables)) {
+      const p = table.Properties!;
+      expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(p.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(referencedIds(p.SSESpecification)).toContain(keyId);
+      // Deletion protection is off only where data is disposable.
+      expect(p.DeletionProtectionEnabled).toBe(!deployment.local);
+    }
+  });
+
+  it('encrypts the roster bucket with the customer key, blocks public access and refuses plain HTTP', () => {
+    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+    const rosters = Object.entries(buckets).find(([id]) => id.includes('Rosters'));
+    expect(rosters).toBeDefined();
+    const p = rosters![1].Properties!;
+    const sse = (
+      p.BucketEncryption as {
+        ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: unknown }[];
+      }
+    ).ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault;
+    expect(sse).toMatchObject({ SSEAlgorithm: 'aws:kms' });
+    expect(referencedIds(sse)).toContain(keyId);
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(JSON.stringify(p.LifecycleConfiguration)).toContain('incoming/');
+    for (const [id] of Object.entries(buckets)) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('gives every queue the customer key, a dead-letter queue and an alarm', () => {
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    const dlqIds = new Set(
+      Object.values(queues).flatMap((q) => [...referencedIds((q.Properties ?? {}).RedrivePolicy ?? {})]),
+    );
+    expect(Object.keys(queues).length).toBeGreaterThanOrEqual(2);
+    for (const [id, queue] of Object.entries(queues)) {
+      expect(referencedIds(queue.Properties?.KmsMasterKeyId)).toContain(keyId);
+      if (!dlqIds.has(id)) {
+        expect(queue.Properties?.RedrivePolicy, `${id} has no DLQ`).toMatchObject({
+          maxReceiveCount: expect.any(Number),
+        });
+        expect(
+          (queue.Properties!.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+        ).toBeGreaterThanOrEqual(5);
+      }
+      const watched = alarms.some((a) => referencedIds(a.Properties?.Dimensions).has(id));
+      expect(watched, `${id} has no alarm`).toBe(true);
+    }
+  });
+
+  it('sends every alarm to the encrypted alarm topic', () => {
+    const topics = resourcesOf(template, 'AWS::SNS::Topic');
+    for (const topic of Object.values(topics))
+      expect(referencedIds(topic.Properties?.KmsMasterKeyId)).toContain(keyId);
+    for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toBeDefined();
+    }
+  });
+
+  it('encrypts the event bus with the customer key and archives its events', () => {
+    const buses = Object.values(resourcesOf(template, 'AWS::Events::EventBus'));
+    expect(buses).toHaveLength(1);
+    expect(referencedIds(buses[0]!.Properties?.KmsKeyIdentifier)).toContain(keyId);
+    template.resourceCountIs('AWS::Events::Archive', 1);
+  });
+
+  it('grants no wildcard actions and no wildcard resources except for X-Ray', () => {
+    for (const [id, policy] of Object.entries(resourcesOf(template, 'AWS::IAM::Policy'))) {
+      const statements = (
+        policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
+      ).Statement;
+      for (const s of statements) {
+        const actions = [s.Action].flat();
+        for (const action of actions)
+          expect(action, `${id} grants ${action}`).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+        if (s.Resource === '*') {
+          expect(
+            actions.every((a) => a.startsWith('xray:')),
+            `${id} grants ${actions} on *`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('runs every function on ARM64 nodejs22.x with tracing, built from a source entry that exists', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(1);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs22.x',
+        TracingConfig: { Mode: 'Active' },
+      });
+      const entry = fn.Metadata?.[ENTRY_METADATA];
+      expect(typeof entry).toBe('string');
+      expect(existsSync(path.join(PROJECT_ROOT, entry as string))).toBe(true);
+    }
+  });
+
+  it('puts every route behind the JWT authorizer of the deployment issuer', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: deployment.identity.issuer, Audience: deployment.identity.audience },
+    });
+    const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBeGreaterThanOrEqual(1);
+    for (const route of routes) expect(route.Properties?.AuthorizationType).toBe('JWT');
+  });
+
+  it('uses the partition of its region in every ARN (China regions are aws-cn)', () => {
+    const partition = RegionInfo.get(deployment.aws.region).partition!;
+    const arns = JSON.stringify(template.toJSON()).match(/arn:[a-z-]+:/g) ?? [];
+    const foreign = [...new Set(arns)].filter((arn) => arn !== `arn:${partition}:`);
+    expect(foreign, `ARNs of another partition in ${stack.stackName}`).toEqual([]);
+    expect(stack.region).toBe(deployment.aws.region);
+  });
+});
