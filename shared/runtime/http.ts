@@ -113,19 +113,33 @@ export function errorResponse(err: unknown, requestId: string): HttpResponse {
   };
 }
 
-function parsePart(schema: Schema | undefined, value: unknown, part: string): unknown {
-  if (!schema) return undefined;
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: [part, ...i.path].join('.'), message: i.message }));
-  throw badRequest(
-    'INVALID_INPUT',
-    {
-      zh: `请求的${part === 'body' ? '内容' : part === 'query' ? '查询参数' : '路径'}不符合要求：${issues.map((i) => `${i.path} ${i.message}`).join('；')}`,
-      en: `The request ${part} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    },
-    issues,
-  );
+const PART_NAMES = { body: '请求内容', query: '查询参数', path: '路径参数' } as const;
+type Part = keyof typeof PART_NAMES;
+
+/** Parses every part of the request and reports all problems at once, each with its field. */
+function parseInput(schemas: HttpInputSchemas, values: Record<Part, unknown>): Record<Part, unknown> {
+  const issues: { path: string; message: string }[] = [];
+  const out: Record<Part, unknown> = { body: undefined, query: undefined, path: undefined };
+  for (const part of ['body', 'query', 'path'] as const) {
+    const schema = schemas[part];
+    if (!schema) continue;
+    const parsed = schema.safeParse(values[part]);
+    if (parsed.success) out[part] = parsed.data;
+    else
+      for (const i of parsed.error.issues)
+        issues.push({ path: [part, ...i.path].join('.'), message: i.message });
+  }
+  if (issues.length > 0) {
+    throw badRequest(
+      'INVALID_INPUT',
+      {
+        zh: `请求不符合要求：${issues.map((i) => `${i.path}（${PART_NAMES[i.path.split('.')[0] as Part]}）${i.message}`).join('；')}`,
+        en: `The request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      },
+      issues,
+    );
+  }
+  return out;
 }
 
 function parseBody(event: HttpEvent): unknown {
@@ -148,9 +162,10 @@ export function callerOf(event: HttpEvent, roles: readonly Role[]): Caller {
     throw unauthorized({ zh: '缺少有效的登录令牌。', en: 'A valid bearer token is required.' });
   }
   const parsed = parseCaller(claims);
-  if (!parsed.ok) throw forbidden('INVALID_IDENTITY', parsed.error);
+  if (!parsed.ok) throw forbidden(parsed.error.code, { zh: parsed.error.zh, en: parsed.error.en });
   const allowed = requireRole(parsed.caller, roles);
-  if (!allowed.allowed) throw forbidden(allowed.reason.code, allowed.reason);
+  if (!allowed.allowed)
+    throw forbidden(allowed.reason.code, { zh: allowed.reason.zh, en: allowed.reason.en });
   return parsed.caller;
 }
 
@@ -165,15 +180,12 @@ export function httpHandler<I extends HttpInputSchemas>(options: HttpHandlerOpti
     try {
       const caller = callerOf(event, options.roles);
       logger.appendKeys({ callerRole: caller.role, callerOrg: caller.org });
-      const input = options.input ?? ({} as I);
-      const request = {
-        caller,
-        body: parsePart(input.body, parseBody(event), 'body'),
-        query: parsePart(input.query, event.queryStringParameters ?? {}, 'query'),
-        path: parsePart(input.path, event.pathParameters ?? {}, 'path'),
-        event,
-        context,
-      } as HttpRequest<I>;
+      const input = parseInput(options.input ?? {}, {
+        body: options.input?.body ? parseBody(event) : undefined,
+        query: event.queryStringParameters ?? {},
+        path: event.pathParameters ?? {},
+      });
+      const request = { caller, ...input, event, context } as HttpRequest<I>;
       return toResponse(await options.handle(request));
     } catch (err) {
       if (err instanceof UserFacingError) {
