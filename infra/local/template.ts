@@ -135,12 +135,16 @@ export function readTemplate(
       case 'AWS::DynamoDB::Table': {
         const name = str(p.TableName) ?? physicalName(stackName, id, 255);
         refs.set(id, name);
-        atts.set(id, { Arn: arn('dynamodb', `table/${name}`), StreamArn: arn('dynamodb', `table/${name}/stream/local`) });
+        atts.set(id, {
+          Arn: arn('dynamodb', `table/${name}`),
+          StreamArn: arn('dynamodb', `table/${name}/stream/local`),
+        });
         break;
       }
       case 'AWS::SQS::Queue': {
         const fifo = p.FifoQueue === true;
-        const name = str(p.QueueName) ?? `${physicalName(stackName, id, fifo ? 75 : 80)}${fifo ? '.fifo' : ''}`;
+        const name =
+          str(p.QueueName) ?? `${physicalName(stackName, id, fifo ? 75 : 80)}${fifo ? '.fifo' : ''}`;
         const url = `${endpoints.sqs}/${account}/${name}`;
         refs.set(id, url);
         atts.set(id, { Arn: arn('sqs', name), QueueName: name, QueueUrl: url });
@@ -289,16 +293,22 @@ export function readTemplate(
         break;
       case 'AWS::SQS::Queue': {
         const a = atts.get(id)!;
-        const redrive = p.RedrivePolicy as { deadLetterTargetArn: string; maxReceiveCount: number } | undefined;
+        const redrive = p.RedrivePolicy as
+          | { deadLetterTargetArn: string; maxReceiveCount: number }
+          | undefined;
         model.queues.push({
           logicalId: id,
           name: a.QueueName!,
           arn: a.Arn!,
           url: a.QueueUrl!,
           visibilityTimeoutSeconds: Number(p.VisibilityTimeout ?? 30),
-          retentionSeconds: p.MessageRetentionPeriod === undefined ? undefined : Number(p.MessageRetentionPeriod),
+          retentionSeconds:
+            p.MessageRetentionPeriod === undefined ? undefined : Number(p.MessageRetentionPeriod),
           fifo: p.FifoQueue === true,
-          redrive: redrive && { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) },
+          redrive: redrive && {
+            deadLetterTargetArn: redrive.deadLetterTargetArn,
+            maxReceiveCount: Number(redrive.maxReceiveCount),
+          },
         });
         break;
       }
@@ -326,9 +336,9 @@ export function readTemplate(
           entry,
           handlerExport: handler.slice(handler.lastIndexOf('.') + 1),
           environment: Object.fromEntries(
-            Object.entries(((p.Environment as Record<string, Json>)?.Variables ?? {}) as Record<string, Json>).map(
-              ([k, v]) => [k, String(v)],
-            ),
+            Object.entries(
+              ((p.Environment as Record<string, Json>)?.Variables ?? {}) as Record<string, Json>,
+            ).map(([k, v]) => [k, String(v)]),
           ),
           timeoutSeconds: Number(p.Timeout ?? 3),
           memoryMb: Number(p.MemorySize ?? 128),
@@ -340,7 +350,9 @@ export function readTemplate(
         model.eventSourceMappings.push({
           logicalId: id,
           queueArn: String(p.EventSourceArn),
-          functionArn: functionName.startsWith('arn:') ? functionName : arn('lambda', `function:${functionName}`),
+          functionArn: functionName.startsWith('arn:')
+            ? functionName
+            : arn('lambda', `function:${functionName}`),
           batchSize: Number(p.BatchSize ?? 10),
           maxBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
           reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
@@ -398,8 +410,8 @@ export function readTemplate(
       case 'Custom::S3BucketNotifications': {
         const config = (p.NotificationConfiguration ?? {}) as Record<string, Record<string, Json>[]>;
         const filters = (c: Record<string, Json>) => {
-          const rules = ((c.Filter as { Key?: { FilterRules?: { Name: string; Value: string }[] } })?.Key?.FilterRules ??
-            []) as { Name: string; Value: string }[];
+          const rules = ((c.Filter as { Key?: { FilterRules?: { Name: string; Value: string }[] } })?.Key
+            ?.FilterRules ?? []) as { Name: string; Value: string }[];
           return {
             prefix: rules.find((f) => f.Name.toLowerCase() === 'prefix')?.Value,
             suffix: rules.find((f) => f.Name.toLowerCase() === 'suffix')?.Value,
