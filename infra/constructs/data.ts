@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { Deployment } from '../config/schema';
@@ -168,5 +169,58 @@ export class DataLayer extends Construct {
           'Re-keying is an operational procedure that rewrites the keys.',
       },
     ]);
+  }
+
+  /**
+   * Sends a notification to `queue` for every object created under `prefix` in the roster
+   * bucket. Wired by hand rather than with SqsDestination: that grants S3 the deployment key
+   * with a condition on the bucket, and the bucket is encrypted with the same key — a cycle.
+   * S3 already may use the key (see the key policy above); the queue policy admits only this
+   * bucket of this account.
+   */
+  notifyObjectCreated(queue: sqs.IQueue, filter: s3.NotificationKeyFilter): void {
+    const stack = Stack.of(this);
+    const { policyDependable } = queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.rosterBucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
+    this.rosterBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      {
+        bind: () => ({
+          arn: queue.queueArn,
+          type: s3.BucketNotificationDestinationType.QUEUE,
+          dependencies: policyDependable ? [policyDependable] : [],
+        }),
+      },
+      filter,
+    );
+    // CDK configures bucket notifications through one singleton function of its own.
+    const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    if (handler) {
+      NagSuppressions.addResourceSuppressions(
+        handler,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason:
+              'CDK-provided custom resource that only sets the bucket notification configuration at deploy time.',
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'CDK-provided custom resource: s3:PutBucketNotification needs the bucket it is given at deploy time.',
+          },
+        ],
+        true,
+      );
+    }
   }
 }

@@ -14,7 +14,8 @@ export interface LocalClients {
   s3: S3Client;
 }
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+// s3rver accepts only its own key pair; the other emulators accept any.
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export function localClients(
   endpoints: { dynamodb: string; sqs: string; s3: string },

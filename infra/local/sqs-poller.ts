@@ -1,4 +1,9 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { LocalEventSourceMapping, LocalQueue } from './template';
 
 export interface PollerOptions {
@@ -32,7 +37,7 @@ export function startSqsPoller(options: PollerOptions) {
 
   const loop = async () => {
     while (running) {
-      let messages;
+      let messages: Message[];
       try {
         const res = await sqs.send(
           new ReceiveMessageCommand({

@@ -199,6 +199,10 @@ export function readTemplate(
         refs.set(id, `local-api-${id}`);
         atts.set(id, { ApiEndpoint: endpoints.api, ApiId: `local-api-${id}` });
         break;
+      case 'AWS::Events::Rule':
+        refs.set(id, id);
+        atts.set(id, { Arn: arn('events', `rule/${id}`) });
+        break;
       case 'AWS::IAM::Role':
         refs.set(id, physicalName(stackName, id, 64));
         atts.set(id, { Arn: `arn:aws:iam::${account}:role/${physicalName(stackName, id, 64)}` });
@@ -279,7 +283,23 @@ export function readTemplate(
   const authorizers = new Map<string, NonNullable<LocalRoute['authorizer']>>();
   const routeResources: Resource[] = [];
 
+  const modelled = new Set([
+    'AWS::DynamoDB::Table',
+    'AWS::SQS::Queue',
+    'AWS::S3::Bucket',
+    'AWS::Events::EventBus',
+    'AWS::SecretsManager::Secret',
+    'AWS::Lambda::Function',
+    'AWS::Lambda::EventSourceMapping',
+    'AWS::Events::Rule',
+    'AWS::ApiGatewayV2::Integration',
+    'AWS::ApiGatewayV2::Authorizer',
+    'AWS::ApiGatewayV2::Route',
+    'Custom::S3BucketNotifications',
+  ]);
   for (const [id, r] of resources) {
+    // Only what the local cloud runs is resolved; IAM, alarms, permissions and the like stay cloud-only.
+    if (!modelled.has(r.Type)) continue;
     const p = (resolve(r.Properties as Json) ?? {}) as Record<string, Json>;
     switch (r.Type) {
       case 'AWS::DynamoDB::Table':

@@ -180,6 +180,7 @@ export function httpHandler<I extends HttpInputSchemas>(options: HttpHandlerOpti
     try {
       const caller = callerOf(event, options.roles);
       logger.appendKeys({ callerRole: caller.role, callerOrg: caller.org });
+      metrics.addMetric('Requests', 'Count', 1);
       const input = parseInput(options.input ?? {}, {
         body: options.input?.body ? parseBody(event) : undefined,
         query: event.queryStringParameters ?? {},

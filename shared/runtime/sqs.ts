@@ -24,6 +24,7 @@ export function sqsBatchHandler<S extends z.ZodType>(options: SqsBatchOptions<S>
   const { logger, metrics, tracer } = options.observability;
   const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    metrics.addMetric('Records', 'Count', event.Records.length);
     for (const record of event.Records) {
       try {
         let json: unknown;

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../infra/local/local-cloud';
+
+export interface LocalCloudFixture {
+  cloud: LocalCloud;
+  dataDir: string;
+  /** Every line the local cloud and its functions wrote. */
+  logs: string[];
+}
+
+/**
+ * Starts a local cloud on free ports for one test file and stops it afterwards, so test files
+ * run in parallel without clashing. Use the returned getter inside tests.
+ */
+export function useLocalCloud(options: Partial<LocalCloudOptions> = {}): () => LocalCloudFixture {
+  let fixture: LocalCloudFixture | undefined;
+  beforeAll(async () => {
+    const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kcbx-local-'));
+    const logs: string[] = [];
+    const cloud = await startLocalCloud({
+      port: 0,
+      log: (line) => logs.push(line),
+      functionLog: (fn, line) => logs.push(`[${fn}] ${line}`),
+      ...options,
+      dataDir,
+    });
+    fixture = { cloud, dataDir, logs };
+  });
+  afterAll(async () => {
+    if (!fixture) return;
+    await fixture.cloud.stop();
+    if (!options.dataDir) rmSync(fixture.dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!fixture) throw new Error('the local cloud has not started');
+    return fixture;
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
