@@ -99,7 +99,7 @@ describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, templ
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
     const dlqIds = new Set(
-      Object.values(queues).flatMap((q) => [...referencedIds((q.Properties ?? {}).RedrivePolicy ?? {})]),
+      Object.values(queues).flatMap((q) => [...referencedIds(q.Properties?.RedrivePolicy ?? {})]),
     );
     expect(Object.keys(queues).length).toBeGreaterThanOrEqual(2);
     for (const [id, queue] of Object.entries(queues)) {
