@@ -29,6 +29,12 @@ describe('log redaction', () => {
     expect(redactPii('school', '5301240001')).toBe('5301240001');
   });
 
+  it('keeps the name of an error class, which is not a person', () => {
+    expect(redactPii('name', 'ConditionalCheckFailedException')).toBe('ConditionalCheckFailedException');
+    expect(redactPii('name', 'TypeError')).toBe('TypeError');
+    expect(redactPii('name', '王小明')).toBe('[REDACTED]');
+  });
+
   it('redacts a whole log object through JSON.stringify', () => {
     const line = JSON.stringify(
       {

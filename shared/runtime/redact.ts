@@ -30,6 +30,8 @@ const STUDENT_NUMBER_PATTERN = /(?<![\dA-Za-z])[GLgl](\d{17}[\dXx])(?![\dA-Za-z]
 // 11-digit mainland mobile numbers.
 const MOBILE_PATTERN = /(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)/g;
 
+const ERROR_NAME = /^[A-Za-z]*(Error|Exception|Fault)$/;
+
 /** Masks anything in a free-text string that looks like an ID number or a mobile number. */
 export function redactText(text: string): string {
   return text

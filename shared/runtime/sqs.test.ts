@@ -13,7 +13,7 @@ const record = (messageId: string, body: string): SQSRecord =>
   ({ messageId, body, attributes: { ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
 
 beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation(() => true);
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -143,7 +143,10 @@ describe('the local HTTP API and its authorizer', () => {
     const res = await fetch(`${local().cloud.apiUrl}${path}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: res.status, body: (await res.json()) as { keys?: Record<string, unknown>[] } & Record<string, unknown> };
+    return {
+      status: res.status,
+      body: (await res.json()) as { keys?: Record<string, unknown>[] } & Record<string, unknown>,
+    };
   };
 
   it('answers an authorized call through the route the template declares', async () => {
