@@ -45,6 +45,8 @@ export function redactText(text: string): string {
  * hidden in any other string (an error message quoting a row, say) are masked.
  */
 export function redactPii(key: string, value: unknown): unknown {
+  // An error's `name` (TypeError, ConditionalCheckFailedException…) is not a person's name.
+  if (key === 'name' && typeof value === 'string' && ERROR_NAME.test(value)) return value;
   if (key && SENSITIVE_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null)
     return '[REDACTED]';
   if (typeof value === 'string') return redactText(value);
