@@ -16,6 +16,15 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** Template metadata naming a function's source entry, so the local cloud can run it from source. */
 export const ENTRY_METADATA = 'kcbx:entry';
 
+/** How every function is bundled by esbuild (also what `npm run bench` measures). */
+export const LAMBDA_BUNDLE = {
+  target: 'node22',
+  minify: true,
+  mainFields: ['module', 'main'],
+  // Powertools and the X-Ray SDK still call require(); give ESM bundles one.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+} as const;
+
 export interface ServiceFunctionProps {
   platform: Platform;
   /** Service name, e.g. roster-intake: also the Powertools service name. */
@@ -80,12 +89,11 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
         sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Powertools and the X-Ray SDK still call require(); give ESM bundles one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
         externalModules: [],
       },
     });

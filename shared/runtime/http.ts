@@ -191,6 +191,7 @@ export function httpHandler<I extends HttpInputSchemas>(options: HttpHandlerOpti
     } catch (err) {
       if (err instanceof UserFacingError) {
         logger.info('request refused', { status: err.status, code: err.code });
+        metrics.addMetric(err.status < 500 ? 'RefusedRequests' : 'FailedRequests', 'Count', 1);
       } else {
         logger.error('request failed', err as Error);
         metrics.addMetric('UnhandledErrors', 'Count', 1);
