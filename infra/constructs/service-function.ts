@@ -29,8 +29,10 @@ export interface ServiceFunctionProps {
   platform: Platform;
   /** Service name, e.g. roster-intake: also the Powertools service name. */
   service: string;
-  /** Handler source, relative to the project root, e.g. services/platform/handlers/me.ts. */
+  /** Handler source, relative to the project root, e.g. services/identity/handlers/me.ts. */
   entry: string;
+  /** The export to call (default `handler`), for files that hold several entry points. */
+  handlerExport?: string;
   description: string;
   environment?: Record<string, string>;
   timeout?: Duration;
@@ -66,7 +68,7 @@ export class ServiceFunction extends Construct {
 
     this.fn = new nodejs.NodejsFunction(this, 'Fn', {
       entry: path.join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
+      handler: props.handlerExport ?? 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -115,13 +117,13 @@ export class ServiceFunction extends Construct {
           id: 'AwsSolutions-IAM5',
           reason:
             'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; KMS grants use the ' +
-            'GenerateDataKey*/ReEncrypt* action families on this deployment key only; DynamoDB index ARNs end in /index/*.',
+            'GenerateDataKey*/ReEncrypt* action families on this deployment key only; DynamoDB index ARNs end in /index/*; roster bucket grants are limited to the incoming/ or reports/ prefix.',
           appliesTo: [
             'Resource::*',
             'Action::kms:GenerateDataKey*',
             'Action::kms:ReEncrypt*',
             { regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' },
-            { regex: '/^Resource::<.*Bucket.*\\.Arn>\\/\\*$/g' },
+            { regex: '/^Resource::<.*(Bucket|Rosters).*\\.Arn>\\/(incoming\\/|reports\\/)?\\*$/g' },
             { regex: '/^Action::s3:(Abort|Delete|Get|List|Put)\\*$/g' },
           ],
         },
