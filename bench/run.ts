@@ -5,11 +5,10 @@
  * Prints a Markdown table; nothing here is asserted by the tests.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLE, PROJECT_ROOT } from '../infra/constructs/service-function';
 import { synthesizeLocalTemplate } from '../infra/local/local-cloud';
@@ -24,7 +23,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function bundles() {
   const out = mkdtempSync(path.join(tmpdir(), 'kcbx-bench-'));
   const { stackName, region, template } = synthesizeLocalTemplate(path.join(out, 'cdk.out'));
-  const model = readTemplate(template, { stackName, region, endpoints: { sqs: 'http://127.0.0.1:1', api: 'http://127.0.0.1:2' } });
+  const model = readTemplate(template, {
+    stackName,
+    region,
+    endpoints: { sqs: 'http://127.0.0.1:1', api: 'http://127.0.0.1:2' },
+  });
   const rows: string[] = [];
   for (const fn of model.functions) {
     const file = path.join(out, `${fn.logicalId}.mjs`);
@@ -50,13 +53,21 @@ async function bundles() {
       await m.handler({ version: '2.0', headers: {}, requestContext: {} }, { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 1000 });
       const t2 = performance.now();
       process.stdout.write(JSON.stringify({ init: t1 - t0, first: t2 - t1 }));`;
-    const samples = Array.from({ length: RUNS }, () =>
-      JSON.parse(
-        execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
-          env: { ...process.env, ...fn.environment, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
-          encoding: 'utf8',
-        }),
-      ) as { init: number; first: number },
+    const samples = Array.from(
+      { length: RUNS },
+      () =>
+        JSON.parse(
+          execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+            env: {
+              ...process.env,
+              ...fn.environment,
+              NODE_OPTIONS: '',
+              POWERTOOLS_LOG_LEVEL: 'SILENT',
+              POWERTOOLS_METRICS_DISABLED: 'true',
+            },
+            encoding: 'utf8',
+          }),
+        ) as { init: number; first: number },
     );
     rows.push(
       `| ${fn.entry} | ${(size / 1024).toFixed(0)} KiB | ${(gz / 1024).toFixed(0)} KiB | ${median(samples.map((s) => s.init)).toFixed(0)} ms | ${median(samples.map((s) => s.first)).toFixed(1)} ms |`,
@@ -84,10 +95,18 @@ const ids = Array.from({ length: 1000 }, (_, i) => {
 });
 const secret = generatePseudonymSecret();
 
-console.log(`kcbx bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}, ${RUNS} runs, medians\n`);
+console.log(
+  `kcbx bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model} ×${cpus().length}, ${RUNS} runs, medians\n`,
+);
 console.log('| function | bundle | gzip | cold init | first call |\n|---|---|---|---|---|');
 for (const row of await bundles()) console.log(row);
 console.log('\n| operation | throughput |\n|---|---|');
-console.log(throughput('parseIdNumber (18-digit, valid)', 200_000, (i) => parseIdNumber(ids[i % 1000]!, { today: '2026-01-01' })));
+console.log(
+  throughput('parseIdNumber (18-digit, valid)', 200_000, (i) =>
+    parseIdNumber(ids[i % 1000]!, { today: '2026-01-01' }),
+  ),
+);
 console.log(throughput('childKey (HMAC-SHA256 pseudonym)', 100_000, (i) => childKey(ids[i % 1000]!, secret)));
-console.log(throughput('addWorkingDays(date, 5)', 100_000, (i) => addWorkingDays(`2025-0${1 + (i % 9)}-1${i % 10}`, 5)));
+console.log(
+  throughput('addWorkingDays(date, 5)', 100_000, (i) => addWorkingDays(`2025-0${1 + (i % 9)}-1${i % 10}`, 5)),
+);

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerTokenCommand } from './token';
+import { registerUploadCommand } from './upload';
+import { registerValidateCommand } from './validate';
 
 const program = new Command()
   .name('kcbx')
@@ -7,6 +9,8 @@ const program = new Command()
   .showHelpAfterError();
 
 registerTokenCommand(program);
+registerValidateCommand(program);
+registerUploadCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);

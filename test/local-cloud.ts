@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../infra/local/local-cloud';
 
@@ -57,4 +58,17 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** What the test recorder function stored under `recorded#<as>` (bodies, in key order). */
+export async function recorded(cloud: LocalCloud, as: string): Promise<string[]> {
+  const table = cloud.model.tables.find((t) => t.logicalId.startsWith('DataTable'))!;
+  const res = await cloud.clients.dynamodb.send(
+    new QueryCommand({
+      TableName: table.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `recorded#${as}` } },
+    }),
+  );
+  return (res.Items ?? []).map((i) => i.body!.S!);
 }

@@ -223,4 +223,24 @@ export class DataLayer extends Construct {
       );
     }
   }
+
+  /** Lets `grantee` read objects under `prefix` (any version), and decrypt them: nothing else. */
+  grantReadObjects(grantee: iam.IGrantable, prefix: 'incoming/' | 'reports/'): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: [this.rosterBucket.arnForObjects(`${prefix}*`)],
+    });
+    this.rosterBucket.encryptionKey?.grantDecrypt(grantee);
+  }
+
+  /** Lets `grantee` write objects under `prefix` (a pre-signed POST signs with this permission). */
+  grantWriteObjects(grantee: iam.IGrantable, prefix: 'incoming/' | 'reports/'): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.rosterBucket.arnForObjects(`${prefix}*`)],
+    });
+    this.rosterBucket.encryptionKey?.grantEncrypt(grantee);
+  }
 }

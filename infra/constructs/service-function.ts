@@ -124,7 +124,6 @@ export class ServiceFunction extends Construct {
             'Action::kms:ReEncrypt*',
             { regex: '/^Resource::<.*Table.*\\.Arn>\\/index\\/\\*$/g' },
             { regex: '/^Resource::<.*(Bucket|Rosters).*\\.Arn>\\/(incoming\\/|reports\\/)?\\*$/g' },
-            { regex: '/^Action::s3:(Abort|Delete|Get|List|Put)\\*$/g' },
           ],
         },
       ],

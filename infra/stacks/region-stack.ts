@@ -8,6 +8,7 @@ import { DataLayer } from '../constructs/data';
 import { Identity } from '../constructs/identity';
 import { Observability } from '../constructs/observability';
 import type { Platform } from '../constructs/platform';
+import { RosterIntake } from '../constructs/roster-intake';
 
 export interface RegionStackProps extends StackProps {
   deployment: Deployment;
@@ -56,6 +57,7 @@ export class RegionStack extends Stack {
     this.platform = { deployment, key, removalPolicy, alarmTopic: observability.alarmTopic, data, api };
 
     new Identity(this, 'Identity', this.platform);
+    new RosterIntake(this, 'RosterIntake', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);

@@ -153,9 +153,12 @@ describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, templ
   });
 
   it('runs every function on ARM64 nodejs22.x with tracing, built from a source entry that exists', () => {
-    const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(1);
-    for (const fn of Object.values(functions)) {
+    // CDK's own helper that configures bucket notifications at deploy time is not one of ours.
+    const functions = Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('BucketNotificationsHandler'))
+      .map(([, fn]) => fn);
+    expect(functions.length).toBeGreaterThanOrEqual(1);
+    for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs22.x',

@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   GetQueueAttributesCommand,
@@ -7,24 +6,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../infra/local/schedule';
-import { eventually, useLocalCloud } from '../local-cloud';
+import { eventually, recorded as recordedBy, useLocalCloud } from '../local-cloud';
 import { addThrowawayConstruct } from './throwaway';
 
 const clock = createManualClock(new Date('2025-09-08T00:00:00Z'));
 const local = useLocalCloud({ extend: addThrowawayConstruct, clock, eventRetries: 0 });
 
-const recorded = async (as: string) => {
-  const { cloud } = local();
-  const table = cloud.model.tables.find((t) => t.logicalId.startsWith('DataTable'))!;
-  const res = await cloud.clients.dynamodb.send(
-    new QueryCommand({
-      TableName: table.name,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: `recorded#${as}` } },
-    }),
-  );
-  return (res.Items ?? []).map((i) => i.body!.S!);
-};
+const recorded = (as: string) => recordedBy(local().cloud, as);
 const queueOf = (prefix: string) => local().cloud.model.queues.find((q) => q.logicalId.startsWith(prefix))!;
 const queueDepth = async (prefix: string) => {
   const res = await local().cloud.clients.sqs.send(

@@ -1,0 +1,283 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo, env } from '../../../shared/aws/clients';
+import type { RosterKind } from '../../../shared/roster-kind';
+import type { IntakeRow, IntakeSummary } from '../domain/intake';
+import type { UploadProblem, UploadStatus } from '../domain/upload';
+
+/** The upload record (owned by roster-intake): one item per upload, keyed UPLOAD#<id>. */
+export interface Upload {
+  id: string;
+  kind: RosterKind;
+  /** The organisation the roster is for. */
+  org: string;
+  /** The deployment region the upload belongs to. */
+  region: string;
+  period: string;
+  fileName: string;
+  size: number;
+  contentType: string;
+  objectKey: string;
+  status: UploadStatus;
+  createdAt: string;
+  createdBy: { sub: string; role: string; org: string };
+  updatedAt: string;
+  /** The S3 object version (or ETag) this upload's result was computed from. */
+  objectVersion?: string;
+  summary?: IntakeSummary;
+  problems?: UploadProblem[];
+  reportKeys?: { csv: string; xlsx: string };
+  /** Whether the roster.accepted / roster.rejected event went out (the outbox flag). */
+  published?: boolean;
+  supersedes?: string;
+  supersededBy?: string;
+}
+
+/** One accepted roster row, keyed by upload and line; findable by child through gsi1. */
+export type RosterRowItem = IntakeRow;
+
+const table = () => env('KCBX_TABLE');
+const uploadKey = (id: string) => ({ pk: `UPLOAD#${id}`, sk: 'META' });
+
+export async function createUpload(upload: Upload): Promise<void> {
+  await dynamo().send(
+    new PutCommand({
+      TableName: table(),
+      Item: {
+        ...uploadKey(upload.id),
+        type: 'upload',
+        gsi1pk: `ORG#${upload.org}`,
+        gsi1sk: `UPLOAD#${upload.createdAt}#${upload.id}`,
+        ...upload,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+const strip = (item: Record<string, unknown> | undefined): Upload | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, ...rest } = item;
+  return rest as unknown as Upload;
+};
+
+export async function getUpload(id: string): Promise<Upload | undefined> {
+  const res = await dynamo().send(
+    new GetCommand({ TableName: table(), Key: uploadKey(id), ConsistentRead: true }),
+  );
+  return strip(res.Item);
+}
+
+export async function listUploads(org: string, limit = 50, cursor?: string) {
+  const res = await dynamo().send(
+    new QueryCommand({
+      TableName: table(),
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `ORG#${org}`, ':prefix': 'UPLOAD#' },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined,
+    }),
+  );
+  return {
+    uploads: (res.Items ?? []).map((i) => strip(i)!),
+    cursor: res.LastEvaluatedKey
+      ? Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url')
+      : undefined,
+  };
+}
+
+export type Claim =
+  | { kind: 'claimed'; upload: Upload }
+  | { kind: 'finished'; upload: Upload }
+  | { kind: 'other-version'; upload: Upload }
+  | { kind: 'unknown' };
+
+/**
+ * Takes an upload for processing of one object version. A redelivered notification, or a worker
+ * that died mid-file, claims it again (same version) and redoes the work — rows are keyed by
+ * line, so rewriting them stores nothing twice. A finished upload is not processed again.
+ */
+export async function claimUpload(id: string, objectVersion: string, now: string): Promise<Claim> {
+  try {
+    const res = await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: uploadKey(id),
+        UpdateExpression: 'SET #status = :processing, objectVersion = :v, updatedAt = :now ADD attempts :one',
+        ConditionExpression:
+          'attribute_exists(pk) AND (#status = :pending OR (#status = :processing AND objectVersion = :v))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':processing': 'processing',
+          ':pending': 'pending',
+          ':v': objectVersion,
+          ':now': now,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { kind: 'claimed', upload: strip(res.Attributes)! };
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    const upload = await getUpload(id);
+    if (!upload) return { kind: 'unknown' };
+    if (upload.objectVersion === objectVersion) return { kind: 'finished', upload };
+    return { kind: 'other-version', upload };
+  }
+}
+
+/** Records the outcome; only the claim holder of that object version can. */
+export async function finishUpload(
+  id: string,
+  objectVersion: string,
+  outcome: Pick<Upload, 'status' | 'summary' | 'problems' | 'reportKeys'> & { now: string },
+): Promise<Upload> {
+  const res = await dynamo().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: uploadKey(id),
+      UpdateExpression:
+        'SET #status = :status, summary = :summary, problems = :problems, reportKeys = :reports, updatedAt = :now, published = :false',
+      ConditionExpression: '#status = :processing AND objectVersion = :v',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': outcome.status,
+        ':summary': outcome.summary ?? null,
+        ':problems': outcome.problems ?? [],
+        ':reports': outcome.reportKeys ?? null,
+        ':now': outcome.now,
+        ':processing': 'processing',
+        ':v': objectVersion,
+        ':false': false,
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return strip(res.Attributes)!;
+}
+
+export async function markPublished(id: string): Promise<void> {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: uploadKey(id),
+      UpdateExpression: 'SET published = :true',
+      ExpressionAttributeValues: { ':true': true },
+    }),
+  );
+}
+
+/**
+ * Makes this upload the current roster of its kind for its organisation and period, and marks
+ * the one it replaces as superseded (explicitly: both records say so). A later upload that
+ * arrives first wins; an older one never replaces it.
+ */
+export async function supersedePrevious(upload: Upload): Promise<string | undefined> {
+  const key = { pk: `CURRENT#${upload.org}#${upload.kind}#${upload.period}`, sk: 'META' };
+  let previous: string | undefined;
+  try {
+    const res = await dynamo().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...key, type: 'current-roster', uploadId: upload.id, createdAt: upload.createdAt },
+        ConditionExpression: 'attribute_not_exists(pk) OR createdAt < :createdAt OR uploadId = :id',
+        ExpressionAttributeValues: { ':createdAt': upload.createdAt, ':id': upload.id },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    previous = res.Attributes?.uploadId as string | undefined;
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    // A newer upload is already current: this one is superseded on arrival.
+    const current = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }),
+    );
+    await markSuperseded(upload.id, String(current.Item?.uploadId));
+    return undefined;
+  }
+  if (previous && previous !== upload.id) {
+    await markSuperseded(previous, upload.id);
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: uploadKey(upload.id),
+        UpdateExpression: 'SET supersedes = :prev',
+        ExpressionAttributeValues: { ':prev': previous },
+      }),
+    );
+    return previous;
+  }
+  return undefined;
+}
+
+async function markSuperseded(id: string, by: string) {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: uploadKey(id),
+        UpdateExpression: 'SET #status = :superseded, supersededBy = :by',
+        ConditionExpression: '#status = :accepted',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':superseded': 'superseded', ':by': by, ':accepted': 'accepted' },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  }
+}
+
+/** Writes rows 25 at a time, retrying unprocessed items with backoff. Rewriting a row is harmless. */
+export async function writeRows(rows: readonly RosterRowItem[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 25) {
+    let requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = rows
+      .slice(i, i + 25)
+      .map((row) => ({
+        PutRequest: {
+          Item: {
+            pk: `ROSTER#${row.uploadId}`,
+            sk: `ROW#${String(row.line).padStart(7, '0')}`,
+            type: 'roster-row',
+            gsi1pk: `CHILD#${row.childKey}`,
+            gsi1sk: `${row.kind}#${row.period}#${row.uploadId}#${String(row.line).padStart(7, '0')}`,
+            ...row,
+          },
+        },
+      }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB kept ${requests.length} rows unprocessed`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
+      requests = res.UnprocessedItems?.[table()] ?? [];
+    }
+  }
+}
+
+/** The stored rows of an upload, in line order (used by tests and later by comparison). */
+export async function readRows(uploadId: string): Promise<RosterRowItem[]> {
+  const rows: RosterRowItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :row)',
+        ExpressionAttributeValues: { ':pk': `ROSTER#${uploadId}`, ':row': 'ROW#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    rows.push(...((res.Items ?? []) as RosterRowItem[]));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return rows;
+}
