@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { IntakeSummary } from '../services/roster-intake/domain/intake';
 import { ROSTER_CONTENT_TYPES } from '../services/roster-intake/domain/upload';
 import { rosterKindSchema } from '../shared/roster-kind';
 import { apiClient } from './api-client';
@@ -15,14 +16,7 @@ interface UploadView {
   org: string;
   period: string;
   status: string;
-  summary?: {
-    rows: number;
-    accepted: number;
-    rejected: number;
-    warnings: number;
-    skipped: number;
-    byCode: Record<string, number>;
-  };
+  summary?: IntakeSummary;
   problems?: { code: string; zh: string; en: string }[];
   supersedes?: string;
   supersededBy?: string;
@@ -95,7 +89,7 @@ export function printUploadSummary(u: UploadView): void {
   if (u.summary) {
     const s = u.summary;
     lines.push(
-      `行数 rows ${s.rows}   接收 accepted ${s.accepted}   退回 rejected ${s.rejected}   提醒 warnings ${s.warnings}   跳过 skipped ${s.skipped}`,
+      `行数 rows ${s.rows}   接收 accepted ${s.accepted}   退回 rejected ${s.rejected}   重复 duplicates ${s.duplicates}   提醒 warnings ${s.warnings}   跳过 skipped ${s.skipped}`,
     );
     const codes = Object.entries(s.byCode).sort((a, b) => b[1] - a[1]);
     if (codes.length) lines.push(`问题 issues: ${codes.map(([c, n]) => `${c}×${n}`).join(', ')}`);

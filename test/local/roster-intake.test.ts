@@ -223,4 +223,11 @@ describe('roster intake on the local cloud', () => {
     });
     expect(xls).toMatchObject({ status: 400, body: { error: { code: 'LEGACY_XLS' } } });
   });
+
+  it('never writes a raw ID number or a child’s name to the logs', () => {
+    const logs = local().logs.join('\n');
+    expect(logs).toContain('upload processed');
+    for (const id of ID) expect(logs).not.toContain(id);
+    for (const name of ['张 三', '张三', '李四', '赵六', '钱七']) expect(logs).not.toContain(name);
+  });
 });
