@@ -16,6 +16,7 @@ import { readTemplate } from '../infra/local/template';
 import { addWorkingDays } from '../shared/calendar';
 import { parseIdNumber } from '../shared/id-number';
 import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
+import { writeCsv, writeXlsx } from './roster-data';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,12 +46,13 @@ async function bundles() {
     });
     const size = statSync(file).size;
     const gz = gzipSync(readFileSync(file)).length;
-    // A request without claims: exercises the whole middleware stack and answers 401.
+    // An HTTP request without claims (the whole middleware stack, answering 401), which is also
+    // an empty SQS batch for queue consumers.
     const probe = `
       const t0 = performance.now();
       const m = await import(${JSON.stringify(file)});
       const t1 = performance.now();
-      await m.handler({ version: '2.0', headers: {}, requestContext: {} }, { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 1000 });
+      await m[${JSON.stringify(fn.handlerExport)}]({ version: '2.0', headers: {}, requestContext: {}, Records: [] }, { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 1000 });
       const t2 = performance.now();
       process.stdout.write(JSON.stringify({ init: t1 - t0, first: t2 - t1 }));`;
     const samples = Array.from(
@@ -70,7 +72,7 @@ async function bundles() {
         ) as { init: number; first: number },
     );
     rows.push(
-      `| ${fn.entry} | ${(size / 1024).toFixed(0)} KiB | ${(gz / 1024).toFixed(0)} KiB | ${median(samples.map((s) => s.init)).toFixed(0)} ms | ${median(samples.map((s) => s.first)).toFixed(1)} ms |`,
+      `| ${fn.entry}${fn.handlerExport === 'handler' ? '' : ` (${fn.handlerExport})`} | ${(size / 1024).toFixed(0)} KiB | ${(gz / 1024).toFixed(0)} KiB | ${median(samples.map((s) => s.init)).toFixed(0)} ms | ${median(samples.map((s) => s.first)).toFixed(1)} ms |`,
     );
   }
   rmSync(out, { recursive: true, force: true });
@@ -87,6 +89,50 @@ function throughput(name: string, n: number, fn: (i: number) => unknown) {
   return `| ${name} | ${Math.round(n / median(samples)).toLocaleString('en-US')} /s |`;
 }
 
+/** Parsing + validating a 100k-row 学籍 roster per format, each in a fresh process (peak RSS). */
+async function intake() {
+  const rows = Number(process.env.BENCH_INTAKE_ROWS ?? 100_000);
+  const dir = mkdtempSync(path.join(tmpdir(), 'kcbx-intake-'));
+  const files = [
+    {
+      label: 'CSV UTF-8',
+      file: path.join(dir, 'xj-utf8.csv'),
+      make: (f: string) => writeCsv(f, rows, 'utf-8'),
+    },
+    {
+      label: 'CSV GB18030',
+      file: path.join(dir, 'xj-gbk.csv'),
+      make: (f: string) => writeCsv(f, rows, 'gb18030'),
+    },
+    { label: 'XLSX', file: path.join(dir, 'xj.xlsx'), make: (f: string) => writeXlsx(f, rows) },
+  ];
+  const out: string[] = [];
+  for (const { label, file, make } of files) {
+    await make(file);
+    const samples = Array.from(
+      { length: Math.min(RUNS, 3) },
+      () =>
+        JSON.parse(
+          execFileSync(
+            process.execPath,
+            ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/intake-one.ts'), file, 'enrollment'],
+            {
+              encoding: 'utf8',
+              maxBuffer: 1 << 20,
+            },
+          ),
+        ) as { rows: number; stored: number; ms: number; peakRss: number; baseRss: number },
+    );
+    const ms = median(samples.map((s) => s.ms));
+    const peak = median(samples.map((s) => s.peakRss - s.baseRss));
+    out.push(
+      `| ${label} | ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB | ${samples[0]!.rows.toLocaleString('en-US')} | ${Math.round((samples[0]!.rows / ms) * 1000).toLocaleString('en-US')} rows/s | ${(peak / 1024 / 1024).toFixed(0)} MiB |`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
 const ids = Array.from({ length: 1000 }, (_, i) => {
   const first17 = `530124${2010 + (i % 10)}0${1 + (i % 9)}1${i % 10}${String(100 + (i % 900)).padStart(3, '0')}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -100,6 +146,10 @@ console.log(
 );
 console.log('| function | bundle | gzip | cold init | first call |\n|---|---|---|---|---|');
 for (const row of await bundles()) console.log(row);
+console.log(
+  '\n| roster (学籍, parse + validate) | file | rows | throughput | peak RSS over baseline |\n|---|---|---|---|---|',
+);
+for (const row of await intake()) console.log(row);
 console.log('\n| operation | throughput |\n|---|---|');
 console.log(
   throughput('parseIdNumber (18-digit, valid)', 200_000, (i) =>
