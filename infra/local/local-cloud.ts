@@ -221,6 +221,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         fn,
         projectRoot: PROJECT_ROOT,
         log: functionLog,
+        maxConcurrency: fn.reservedConcurrency,
         env: {
           ...inherited,
           ...fnEnv,

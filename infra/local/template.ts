@@ -48,6 +48,8 @@ export interface LocalFunction {
   environment: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
+  /** ReservedConcurrentExecutions: at most this many invocations at once. */
+  reservedConcurrency?: number;
 }
 export interface LocalEventSourceMapping {
   logicalId: string;
@@ -362,6 +364,8 @@ export function readTemplate(
           ),
           timeoutSeconds: Number(p.Timeout ?? 3),
           memoryMb: Number(p.MemorySize ?? 128),
+          reservedConcurrency:
+            p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
         });
         break;
       }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -35,6 +36,7 @@ export const s3 = once(
 
 export const eventBridge = once(() => new EventBridgeClient({}));
 export const secretsManager = once(() => new SecretsManagerClient({}));
+export const sqs = once(() => new SQSClient({}));
 
 /** A required environment variable, or a clear error naming it (a deployment mistake, not user error). */
 export function env(name: string): string {

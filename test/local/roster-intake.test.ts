@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { csvBuffer, xlsxBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
+import { callApi, type UploadView, uploadRoster } from './uploads';
 
 const local = useLocalCloud({
   extend: (stack) =>
@@ -15,51 +16,10 @@ const SCHOOL = '2153012401';
 // Valid IDs (check digits computed): children of 富民县 born 2013–2016.
 const ID = ['530124201503120014', '530124201407230029', '530124201601010038', '530124201309150041'];
 
-async function api<T>(
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${local().cloud.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-interface Created {
-  upload: { id: string; status: string };
-  post: { url: string; fields: Record<string, string> };
-}
-interface UploadView {
-  id: string;
-  status: string;
-  summary?: { rows: number; accepted: number; rejected: number; encoding?: string; format?: string };
-  problems?: { code: string }[];
-  supersedes?: string;
-}
-
-async function upload(token: string, kind: string, fileName: string, contentType: string, content: Buffer) {
-  const created = await api<Created>('POST', '/uploads', token, {
-    kind,
-    fileName,
-    size: content.length,
-    contentType,
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const form = new FormData();
-  for (const [k, v] of Object.entries(created.body.post.fields)) form.append(k, v);
-  form.append('file', new Blob([content], { type: contentType }), fileName);
-  const posted = await fetch(created.body.post.url, { method: 'POST', body: form });
-  expect(posted.status).toBeLessThan(300);
-  const done = await eventually(async () => {
-    const res = await api<UploadView>('GET', `/uploads/${created.body.upload.id}`, token);
-    return ['accepted', 'rejected'].includes(res.body.status) && res.body;
-  }, 30_000);
-  return done;
-}
+const api = <T>(method: string, path: string, token: string, body?: unknown) =>
+  callApi<T>(local().cloud, method, path, token, body);
+const upload = (token: string, kind: string, fileName: string, contentType: string, content: Buffer) =>
+  uploadRoster(local().cloud, token, kind, fileName, contentType, content);
 
 const storedRows = async (uploadId: string) => {
   const { cloud } = local();

@@ -189,7 +189,18 @@ export async function supersedePrevious(upload: Upload): Promise<string | undefi
     const res = await dynamo().send(
       new PutCommand({
         TableName: table(),
-        Item: { ...key, type: 'current-roster', uploadId: upload.id, createdAt: upload.createdAt },
+        Item: {
+          ...key,
+          type: 'current-roster',
+          uploadId: upload.id,
+          createdAt: upload.createdAt,
+          kind: upload.kind,
+          org: upload.org,
+          period: upload.period,
+          // The current rosters of a period, for the comparison to read.
+          gsi1pk: `CURRENT#${upload.period}`,
+          gsi1sk: `${upload.kind}#${upload.org}`,
+        },
         ConditionExpression: 'attribute_not_exists(pk) OR createdAt < :createdAt OR uploadId = :id',
         ExpressionAttributeValues: { ':createdAt': upload.createdAt, ':id': upload.id },
         ReturnValues: 'ALL_OLD',
@@ -263,9 +274,8 @@ export async function writeRows(rows: readonly RosterRowItem[]): Promise<void> {
   }
 }
 
-/** The stored rows of an upload, in line order (used by tests and later by comparison). */
-export async function readRows(uploadId: string): Promise<RosterRowItem[]> {
-  const rows: RosterRowItem[] = [];
+/** The stored rows of an upload, page by page in line order: readers never hold a whole roster. */
+export async function* rowPages(uploadId: string): AsyncGenerator<RosterRowItem[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const res = await dynamo().send(
@@ -276,8 +286,27 @@ export async function readRows(uploadId: string): Promise<RosterRowItem[]> {
         ExclusiveStartKey: start,
       }),
     );
-    rows.push(...((res.Items ?? []) as RosterRowItem[]));
+    yield (res.Items ?? []) as RosterRowItem[];
     start = res.LastEvaluatedKey;
   } while (start);
-  return rows;
+}
+
+/** The current (latest accepted, not superseded) rosters of a period: what a comparison reads. */
+export async function listCurrentRosters(period: string): Promise<{ uploadId: string; kind: RosterKind; org: string }[]> {
+  const out: { uploadId: string; kind: RosterKind; org: string }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CURRENT#${period}` },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of res.Items ?? []) out.push({ uploadId: item.uploadId, kind: item.kind, org: item.org });
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return out;
 }
