@@ -1,13 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, env } from '../../../shared/aws/clients';
+import { batchPut, queryPages } from '../../../shared/aws/dynamo';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { IntakeRow, IntakeSummary } from '../domain/intake';
 import type { UploadProblem, UploadStatus } from '../domain/upload';
@@ -140,14 +134,14 @@ export async function claimUpload(id: string, objectVersion: string, now: string
 export async function finishUpload(
   id: string,
   objectVersion: string,
-  outcome: Pick<Upload, 'status' | 'summary' | 'problems' | 'reportKeys'> & { now: string },
+  outcome: Pick<Upload, 'status' | 'summary' | 'problems' | 'reportKeys' | 'supersededBy'> & { now: string },
 ): Promise<Upload> {
   const res = await dynamo().send(
     new UpdateCommand({
       TableName: table(),
       Key: uploadKey(id),
       UpdateExpression:
-        'SET #status = :status, summary = :summary, problems = :problems, reportKeys = :reports, updatedAt = :now, published = :false',
+        'SET #status = :status, summary = :summary, problems = :problems, reportKeys = :reports, updatedAt = :now, published = :false, supersededBy = :by',
       ConditionExpression: '#status = :processing AND objectVersion = :v',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -159,6 +153,7 @@ export async function finishUpload(
         ':processing': 'processing',
         ':v': objectVersion,
         ':false': false,
+        ':by': outcome.supersededBy ?? null,
       },
       ReturnValues: 'ALL_NEW',
     }),
@@ -180,9 +175,11 @@ export async function markPublished(id: string): Promise<void> {
 /**
  * Makes this upload the current roster of its kind for its organisation and period, and marks
  * the one it replaces as superseded (explicitly: both records say so). A later upload that
- * arrives first wins; an older one never replaces it.
+ * arrives first wins; an older one never replaces it and is itself finished as superseded.
  */
-export async function supersedePrevious(upload: Upload): Promise<string | undefined> {
+export async function supersedePrevious(
+  upload: Upload,
+): Promise<{ supersedes?: string; supersededBy?: string }> {
   const key = { pk: `CURRENT#${upload.org}#${upload.kind}#${upload.period}`, sk: 'META' };
   let previous: string | undefined;
   try {
@@ -213,8 +210,7 @@ export async function supersedePrevious(upload: Upload): Promise<string | undefi
     const current = await dynamo().send(
       new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }),
     );
-    await markSuperseded(upload.id, String(current.Item?.uploadId));
-    return undefined;
+    return { supersededBy: String(current.Item?.uploadId) };
   }
   if (previous && previous !== upload.id) {
     await markSuperseded(previous, upload.id);
@@ -226,9 +222,9 @@ export async function supersedePrevious(upload: Upload): Promise<string | undefi
         ExpressionAttributeValues: { ':prev': previous },
       }),
     );
-    return previous;
+    return { supersedes: previous };
   }
-  return undefined;
+  return {};
 }
 
 async function markSuperseded(id: string, by: string) {
@@ -248,65 +244,44 @@ async function markSuperseded(id: string, by: string) {
   }
 }
 
-/** Writes rows 25 at a time, retrying unprocessed items with backoff. Rewriting a row is harmless. */
+/** Writes rows in batches; rewriting a row (same upload and line) is harmless. */
 export async function writeRows(rows: readonly RosterRowItem[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 25) {
-    let requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = rows
-      .slice(i, i + 25)
-      .map((row) => ({
-        PutRequest: {
-          Item: {
-            pk: `ROSTER#${row.uploadId}`,
-            sk: `ROW#${String(row.line).padStart(7, '0')}`,
-            type: 'roster-row',
-            gsi1pk: `CHILD#${row.childKey}`,
-            gsi1sk: `${row.kind}#${row.period}#${row.uploadId}#${String(row.line).padStart(7, '0')}`,
-            ...row,
-          },
-        },
-      }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 8) throw new Error(`DynamoDB kept ${requests.length} rows unprocessed`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const res = await dynamo().send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
-      requests = res.UnprocessedItems?.[table()] ?? [];
-    }
-  }
+  await batchPut(
+    table(),
+    rows.map((row) => ({
+      pk: `ROSTER#${row.uploadId}`,
+      sk: `ROW#${String(row.line).padStart(7, '0')}`,
+      type: 'roster-row',
+      gsi1pk: `CHILD#${row.childKey}`,
+      gsi1sk: `${row.kind}#${row.period}#${row.uploadId}#${String(row.line).padStart(7, '0')}`,
+      ...row,
+    })),
+  );
 }
 
 /** The stored rows of an upload, page by page in line order: readers never hold a whole roster. */
 export async function* rowPages(uploadId: string): AsyncGenerator<RosterRowItem[]> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :row)',
-        ExpressionAttributeValues: { ':pk': `ROSTER#${uploadId}`, ':row': 'ROW#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    yield (res.Items ?? []) as RosterRowItem[];
-    start = res.LastEvaluatedKey;
-  } while (start);
+  yield* queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :row)',
+    ExpressionAttributeValues: { ':pk': `ROSTER#${uploadId}`, ':row': 'ROW#' },
+  }) as AsyncGenerator<RosterRowItem[]>;
 }
 
 /** The current (latest accepted, not superseded) rosters of a period: what a comparison reads. */
-export async function listCurrentRosters(period: string): Promise<{ uploadId: string; kind: RosterKind; org: string }[]> {
+export async function listCurrentRosters(
+  period: string,
+): Promise<{ uploadId: string; kind: RosterKind; org: string }[]> {
   const out: { uploadId: string; kind: RosterKind; org: string }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `CURRENT#${period}` },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of res.Items ?? []) out.push({ uploadId: item.uploadId, kind: item.kind, org: item.org });
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const pages = queryPages({
+    TableName: table(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': `CURRENT#${period}` },
+  });
+  for await (const page of pages) {
+    for (const item of page)
+      out.push({ uploadId: String(item.uploadId), kind: item.kind as RosterKind, org: String(item.org) });
+  }
   return out;
 }

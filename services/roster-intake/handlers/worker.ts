@@ -87,8 +87,14 @@ export const handler = sqsBatchHandler({
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
         );
         await putReport(`${reportBase}.csv`, outcome.reportCsv, 'text/csv; charset=utf-8');
+        // The new roster becomes current before the upload reads as accepted, so a client that sees
+        // "accepted" also sees what it superseded. Its rows are all stored by now.
+        const order = outcome.status === 'accepted' ? await supersedePrevious(upload) : {};
+        if (order.supersedes)
+          logger.info('upload supersedes the previous one', { uploadId, previous: order.supersedes });
         upload = await finishUpload(upload.id, version, {
-          status: outcome.status,
+          status: order.supersededBy ? 'superseded' : outcome.status,
+          supersededBy: order.supersededBy,
           summary: outcome.summary,
           problems: outcome.problems,
           reportKeys: { xlsx: `${reportBase}.xlsx`, csv: `${reportBase}.csv` },
@@ -99,10 +105,6 @@ export const handler = sqsBatchHandler({
         logger.info('upload processed', { uploadId, status: outcome.status, ...outcome.summary });
       }
       if (upload.published) continue;
-      if (upload.status === 'accepted' || upload.status === 'superseded') {
-        const previous = await supersedePrevious(upload);
-        if (previous) logger.info('upload supersedes the previous one', { uploadId, previous });
-      }
       await publishEvents([rosterEvent(upload)]);
       await markPublished(upload.id);
     }
