@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/schema';
 import { Api } from '../constructs/api';
+import { Comparison } from '../constructs/comparison';
 import { DataLayer } from '../constructs/data';
 import { Identity } from '../constructs/identity';
 import { Observability } from '../constructs/observability';
@@ -58,6 +59,7 @@ export class RegionStack extends Stack {
 
     new Identity(this, 'Identity', this.platform);
     new RosterIntake(this, 'RosterIntake', this.platform);
+    new Comparison(this, 'Comparison', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);

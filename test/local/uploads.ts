@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { uploadRosterBuffer } from '../../infra/local/demo';
 import type { LocalCloud } from '../../infra/local/local-cloud';
 import { eventually } from '../local-cloud';
 
@@ -26,7 +26,7 @@ export interface UploadView {
   supersedes?: string;
 }
 
-/** Uploads a roster the way the CLI and a browser do: POST /uploads, then the pre-signed POST, then poll. */
+/** Uploads a roster the way a browser does (POST /uploads, then the pre-signed POST), then waits for the outcome. */
 export async function uploadRoster(
   cloud: LocalCloud,
   token: string,
@@ -35,18 +35,9 @@ export async function uploadRoster(
   contentType: string,
   content: Buffer,
 ): Promise<UploadView> {
-  const created = await callApi<{
-    upload: { id: string };
-    post: { url: string; fields: Record<string, string> };
-  }>(cloud, 'POST', '/uploads', token, { kind, fileName, size: content.length, contentType });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const form = new FormData();
-  for (const [k, v] of Object.entries(created.body.post.fields)) form.append(k, v);
-  form.append('file', new Blob([content], { type: contentType }), fileName);
-  const posted = await fetch(created.body.post.url, { method: 'POST', body: form });
-  expect(posted.status).toBeLessThan(300);
+  const id = await uploadRosterBuffer(cloud.apiUrl, token, { kind, fileName, content, contentType });
   return eventually(async () => {
-    const res = await callApi<UploadView>(cloud, 'GET', `/uploads/${created.body.upload.id}`, token);
-    return ['accepted', 'rejected'].includes(res.body.status) && res.body;
+    const res = await callApi<UploadView>(cloud, 'GET', `/uploads/${id}`, token);
+    return ['accepted', 'rejected', 'superseded'].includes(res.body.status) && res.body;
   }, 30_000);
 }

@@ -1,0 +1,127 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { env, sqs } from '../../../shared/aws/clients';
+import { localDateSchema } from '../../../shared/events/envelope';
+import { outcomeCodeSchema } from '../../../shared/events/vocab';
+import { notFound } from '../../../shared/runtime/errors';
+import { httpHandler, reply } from '../../../shared/runtime/http';
+import { createObservability } from '../../../shared/runtime/observability';
+import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
+import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { getRun, queryResults } from '../adapters/comparisons-repo';
+import { comparisonId } from '../domain/run';
+
+const observability = createObservability('comparison');
+const idPath = z.object({ id: z.string().regex(/^cmp-[0-9a-f]{24}$/, 'a comparison id such as cmp-…') });
+const roles = ['school', 'township', 'county', 'ops'] as const;
+
+async function runFor(id: string, region: string) {
+  const run = await getRun(id);
+  if (!run || run.region !== region) throw notFound({ zh: `比对 ${id}`, en: `Comparison ${id}` });
+  return run;
+}
+
+/** POST /comparisons {asOf?, period?} — queues a recomputation of the region (county bureau). */
+export const startHandler = httpHandler({
+  observability,
+  roles: ['county'],
+  input: {
+    body: z
+      .strictObject({
+        asOf: localDateSchema.optional(),
+        period: z
+          .string()
+          .regex(/^\d{4}-(spring|autumn)$/)
+          .optional(),
+      })
+      .default({}),
+  },
+  handle: async ({ caller, body, context }) => {
+    const asOf = body.asOf ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const period = body.period ?? defaultPeriod(asOf);
+    const runId = comparisonId(`request:${context.awsRequestId}`);
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: env('KCBX_COMPARISON_QUEUE_URL'),
+        MessageBody: JSON.stringify({ type: 'run', runId, period, asOf, requestedBy: caller.sub }),
+      }),
+    );
+    return reply(202, { id: runId, period, asOf, status: 'queued', href: `/comparisons/${runId}` });
+  },
+});
+
+/** GET /comparisons/{id} — status and counts (per school only for the caller's own schools). */
+export const getHandler = httpHandler({
+  observability,
+  roles,
+  input: { path: idPath },
+  handle: async ({ caller, path }) => {
+    const run = await runFor(path.id, env('KCBX_REGION_CODE'));
+    const scope = scopeFilterFor(caller);
+    const bySchool = (run.bySchool ?? []).filter((s) => scope.kind !== 'school' || s.school === scope.school);
+    return {
+      id: run.id,
+      period: run.period,
+      asOf: run.asOf,
+      status: run.status,
+      createdAt: run.createdAt,
+      completedAt: run.completedAt,
+      counts: scope.kind === 'school' ? undefined : run.counts,
+      bySchool,
+      inputs: run.inputs.map(({ uploadId, kind }) => ({ uploadId, kind })),
+    };
+  },
+});
+
+/** GET /comparisons/{id}/results?outcome=&school=&cursor= — a page of results in the caller's scope. */
+export const resultsHandler = httpHandler({
+  observability,
+  roles,
+  input: {
+    path: idPath,
+    query: z.object({
+      outcome: outcomeCodeSchema.optional(),
+      school: z
+        .string()
+        .regex(/^\d{10}$/)
+        .optional(),
+      cursor: z.string().optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  handle: async ({ caller, path, query }) => {
+    await runFor(path.id, env('KCBX_REGION_CODE'));
+    const scope = scopeFilterFor(caller);
+    const filter = {
+      outcome: query.outcome,
+      school: scope.kind === 'school' ? scope.school : query.school,
+      township: scope.kind === 'township' ? scope.township : undefined,
+    };
+    const page = await queryResults(path.id, filter, query.limit, query.cursor);
+    const full = idVisibility(caller) === 'full';
+    return {
+      results: page.results.map(({ idNumber, ...r }) => ({ ...r, idNumber: full ? idNumber : undefined })),
+      cursor: page.cursor,
+    };
+  },
+});
+
+/** GET /comparisons/{id}/export — a 5-minute link to the printable workbook (full IDs: county only). */
+export const exportHandler = httpHandler({
+  observability,
+  roles: ['county'],
+  input: { path: idPath },
+  handle: async ({ path }) => {
+    const run = await runFor(path.id, env('KCBX_REGION_CODE'));
+    if (!run.exportKey)
+      throw notFound({
+        zh: `比对 ${run.id} 的结果表（仍在计算中）`,
+        en: `The workbook of ${run.id} (still running)`,
+      });
+    return {
+      url: await reportDownloadUrl(run.exportKey, `比对结果-${run.asOf}.xlsx`),
+      expiresInSeconds: 300,
+    };
+  },
+});
