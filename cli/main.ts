@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCompareCommand } from './compare';
 import { registerTokenCommand } from './token';
 import { registerUploadCommand } from './upload';
 import { registerValidateCommand } from './validate';
@@ -11,6 +12,7 @@ const program = new Command()
 registerTokenCommand(program);
 registerValidateCommand(program);
 registerUploadCommand(program);
+registerCompareCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);

@@ -171,29 +171,70 @@ export async function uploadRosterBuffer(
   return created.upload.id;
 }
 
+async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`demo: ${what} did not finish in ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function getJson<T>(apiUrl: string, path: string, token: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${apiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+  });
+  return (await res.json()) as T;
+}
+
 /**
- * Loads the demo county into a running local cloud through the real upload flow, and returns a
- * development token per role so a newcomer can look around.
+ * Loads the demo county into a running local cloud through the real flow — every organisation
+ * uploads its rosters, then the county runs the comparison — and returns the comparison's counts
+ * and a development token per role so a newcomer can look around.
  */
 export async function loadDemo(cloud: LocalCloud) {
   for (const roster of demoRosters()) {
     const token = await cloud.token({ role: roster.role, org: roster.org });
-    await uploadRosterBuffer(cloud.apiUrl, token, roster);
+    const id = await uploadRosterBuffer(cloud.apiUrl, token, roster);
+    await waitFor(async () => {
+      const upload = await getJson<{ status: string }>(cloud.apiUrl, `/uploads/${id}`, token);
+      return ['accepted', 'rejected', 'superseded'].includes(upload.status) ? upload : undefined;
+    }, `upload of ${roster.fileName}`);
   }
+  const county = await cloud.token({ role: 'county', org: DEMO_COUNTY.region, name: '县教体局' });
+  const started = await getJson<{ id: string }>(cloud.apiUrl, '/comparisons', county, {
+    method: 'POST',
+    body: '{}',
+  });
+  const run = await waitFor(async () => {
+    const r = await getJson<{ status: string; counts: Record<string, number> }>(
+      cloud.apiUrl,
+      `/comparisons/${started.id}`,
+      county,
+    );
+    return r.status === 'completed' ? r : undefined;
+  }, 'the comparison');
   const township = DEMO_COUNTY.townships[0];
   const school = township.schools[0];
-  return [
-    {
-      who: `${DEMO_COUNTY.name}教育体育局 (county)`,
-      token: await cloud.token({ role: 'county', org: DEMO_COUNTY.region, name: '县教体局' }),
-    },
-    {
-      who: `${township.name} (township)`,
-      token: await cloud.token({ role: 'township', org: township.code, name: township.name }),
-    },
-    {
-      who: `${school.name} (school)`,
-      token: await cloud.token({ role: 'school', org: school.code, name: school.name }),
-    },
-  ];
+  return {
+    comparisonId: started.id,
+    counts: run.counts,
+    tokens: [
+      { who: `${DEMO_COUNTY.name}教育体育局 (county)`, token: county },
+      {
+        who: `${township.name} (township)`,
+        token: await cloud.token({ role: 'township', org: township.code, name: township.name }),
+      },
+      {
+        who: `${school.name} (school)`,
+        token: await cloud.token({ role: 'school', org: school.code, name: school.name }),
+      },
+    ],
+  };
 }

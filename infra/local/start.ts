@@ -54,8 +54,22 @@ try {
     'Other tokens: npx kcbx token --role school --org 2153012401   (--help for roles)',
   ];
   if (values.demo) {
-    lines.push('', 'Demo county 富民县 (530124) loaded. Tokens:');
-    for (const { who, token: t } of await loadDemo(cloud)) lines.push(`  ${who}:`, `    ${t}`);
+    console.error('Loading the demo county 富民县: uploading its rosters and running the comparison…');
+    const demo = await loadDemo(cloud);
+    const counts = Object.entries(demo.counts)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join('   ');
+    lines.push(
+      '',
+      `Demo county 富民县 (530124) loaded: 10 rosters uploaded, comparison ${demo.comparisonId}:`,
+      `  ${counts}`,
+    );
+    lines.push(
+      `  curl -s -H "Authorization: Bearer $TOKEN" "${cloud.apiUrl}/comparisons/${demo.comparisonId}/results?outcome=ENROLLED_ABSENT"`,
+    );
+    lines.push('', 'Tokens per role:');
+    for (const { who, token: t } of demo.tokens) lines.push(`  ${who}:`, `    ${t}`);
   }
   lines.push('', 'Ctrl-C stops it; data is kept for the next start (npm start -- --reset clears it).', '');
   console.log(lines.join('\n'));
