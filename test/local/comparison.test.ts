@@ -86,6 +86,14 @@ describe('comparison on the local cloud', () => {
     );
     expect(mine.body.results.map((r) => r.outcome).sort()).toEqual(['CONSISTENT', 'ENROLLED_ABSENT']);
     expect(mine.body.results.map((r) => r.idNumber).sort()).toEqual([A, B].sort());
+    // A county asks for one outcome: the page is filled even though the filter skips other rows.
+    const absent = await callApi<{ results: { maskedId: string }[] }>(
+      cloud,
+      'GET',
+      `/comparisons/${run.id}/results?outcome=ENROLLED_ABSENT&limit=1`,
+      county,
+    );
+    expect(absent.body.results.map((r) => r.maskedId)).toEqual(['5301**********0061']);
     const other = await cloud.token({ role: 'school', org: '2153012402' });
     expect(
       (await callApi<{ results: unknown[] }>(cloud, 'GET', `/comparisons/${run.id}/results`, other)).body

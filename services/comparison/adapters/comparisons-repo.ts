@@ -111,21 +111,29 @@ export async function queryResults(
     conditions.push('township = :township');
     values[':township'] = filter.township;
   }
-  const res = await dynamo().send(
-    new QueryCommand({
-      TableName: table(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-      ExpressionAttributeValues: values,
-      Limit: limit,
-      ExclusiveStartKey: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined,
-    }),
-  );
+  // A filter is applied after DynamoDB's Limit, so keep reading until the page is full.
+  const results: StoredResult[] = [];
+  let start: Record<string, unknown> | undefined = cursor
+    ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    : undefined;
+  do {
+    const res = await dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+        ExpressionAttributeValues: values,
+        Limit: limit - results.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const { pk: _p, sk: _s, type: _t, expiresAt: _e, ...r } of res.Items ?? [])
+      results.push(r as StoredResult);
+    start = res.LastEvaluatedKey;
+  } while (start && results.length < limit);
   return {
-    results: (res.Items ?? []).map(({ pk: _p, sk: _s, type: _t, expiresAt: _e, ...r }) => r as StoredResult),
-    cursor: res.LastEvaluatedKey
-      ? Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString('base64url')
-      : undefined,
+    results,
+    cursor: start ? Buffer.from(JSON.stringify(start)).toString('base64url') : undefined,
   };
 }
 
