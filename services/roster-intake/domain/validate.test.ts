@@ -687,3 +687,22 @@ describe('createRosterValidator — streaming', () => {
     expect(summary.rejected).toBe(10);
   });
 });
+
+describe('a county-wide 学籍 export', () => {
+  it('keeps a child listed at two schools (the comparison reports the double enrollment)', async () => {
+    const { createRosterValidator } = await import('./validate');
+    const { checkDigit } = await import('../../../shared/id-number');
+    const first17 = '53012420150312001';
+    const id = first17 + checkDigit(first17);
+    const v = createRosterValidator('enrollment', { today: '2025-09-08' });
+    const text = (t: string) => ({ kind: 'text' as const, text: t });
+    v.push({ line: 1, cells: [text('姓名'), text('身份证号'), text('学校标识码')] });
+    v.push({ line: 2, cells: [text('张三'), text(id), text('2153012401')] });
+    v.push({ line: 3, cells: [text('张三'), text(id), text('2153012402')] });
+    v.push({ line: 4, cells: [text('张三'), text(id), text('2153012402')] });
+    const accepted = v.drain();
+    const summary = v.finish();
+    expect(accepted.map((r) => r.line)).toEqual([2, 3]);
+    expect(summary.duplicates).toBe(1);
+  });
+});

@@ -257,7 +257,9 @@ export function createRosterValidator<K extends RosterKind>(
         ? { zh: `同一身份证号 ${masked} 、同一日期`, en: `same ID number ${masked} and same date` }
         : kind === 'assistance'
           ? { zh: `同一身份证号 ${masked} 、同一类别`, en: `same ID number ${masked} and same category` }
-          : { zh: `同一身份证号 ${masked}`, en: `same ID number ${masked}` };
+          : kind === 'enrollment' || kind === 'headcount'
+            ? { zh: `同一身份证号 ${masked} 、同一学校`, en: `same ID number ${masked} and same school` }
+            : { zh: `同一身份证号 ${masked}`, en: `same ID number ${masked}` };
     return {
       line,
       column: idColumn?.header ?? '',
@@ -433,12 +435,17 @@ export function createRosterValidator<K extends RosterKind>(
       }
       return { errors: true, issues: rowIssues };
     }
+    // A county-wide 学籍 export lists a child enrolled at two schools twice: that is the finding
+    // (DUPLICATE_ENROLLMENT), not a duplicate row, so the school is part of the key there.
+    const school = String(record.schoolCode ?? record.schoolName ?? '');
     const key =
       kind === 'attendance'
         ? `${id.parsed.id}|${String(record.date)}`
         : kind === 'assistance'
           ? `${id.parsed.id}|${String(record.category)}`
-          : id.parsed.id;
+          : kind === 'enrollment' || kind === 'headcount'
+            ? `${id.parsed.id}|${school}`
+            : id.parsed.id;
     return {
       errors: false,
       record: parsed.data as Record<string, unknown>,
