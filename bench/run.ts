@@ -4,7 +4,7 @@
  *   2. hot paths of the shared package: ID number parsing, pseudonyms, working-day arithmetic.
  * Prints a Markdown table; nothing here is asserted by the tests.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { readTemplate } from '../infra/local/template';
 import { addWorkingDays } from '../shared/calendar';
 import { parseIdNumber } from '../shared/id-number';
 import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
+import { writeComparisonDataSet } from './comparison-data';
 import { writeCsv, writeXlsx } from './roster-data';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -133,6 +134,59 @@ async function intake() {
   return out;
 }
 
+/** kcbx compare against DuckDB on the same generated CSVs (N children, ~6% inconsistent). */
+async function comparison() {
+  const children = Number(process.env.BENCH_CHILDREN ?? 1_000_000);
+  const dir = mkdtempSync(path.join(tmpdir(), 'kcbx-compare-'));
+  const data = await writeComparisonDataSet(dir, children);
+  const run = (label: string, args: string[]) => {
+    const res = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', ...args], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    });
+    const m = /__TIME__ ([\d.]+) (\d+)/.exec(res.stderr);
+    if (res.status !== 0 || !m) throw new Error(`${label} failed: ${res.stderr.slice(-2000)}`);
+    return { seconds: Number(m[1]), peakMiB: Number(m[2]) / 1024, stdout: res.stdout };
+  };
+  const kcbx = run('kcbx compare', [
+    process.execPath,
+    path.join(PROJECT_ROOT, 'bin/kcbx.mjs'),
+    'compare',
+    '--region',
+    '530124',
+    '--as-of',
+    '2025-09-08',
+    '--household',
+    data.household,
+    '--enrollment',
+    data.enrollment,
+    '--headcount',
+    data.headcount,
+    '--poverty',
+    data.poverty,
+    '--out',
+    path.join(dir, 'result.jsonl'),
+  ]);
+  const duck = run('duckdb', [
+    process.execPath,
+    '--import',
+    'tsx',
+    path.join(PROJECT_ROOT, 'bench/duckdb-one.ts'),
+    dir,
+  ]);
+  const duckCounts = JSON.parse(duck.stdout).counts as Record<string, number>;
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    `| kcbx compare (parse + validate + classify + write JSONL) | ${children.toLocaleString('en-US')} | ${kcbx.seconds.toFixed(1)} s | ${kcbx.peakMiB.toFixed(0)} MiB | ${(kcbx.seconds / duck.seconds).toFixed(1)}× |`,
+    `| DuckDB SQL (read CSV + classify, counts only) | ${children.toLocaleString('en-US')} | ${duck.seconds.toFixed(1)} s | ${duck.peakMiB.toFixed(0)} MiB | 1× |`,
+    '',
+    `DuckDB outcome counts: ${Object.entries(duckCounts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `kcbx summary:\n${kcbx.stdout.split('\n').slice(0, 14).join('\n')}`,
+  ];
+}
+
 const ids = Array.from({ length: 1000 }, (_, i) => {
   const first17 = `530124${2010 + (i % 10)}0${1 + (i % 9)}1${i % 10}${String(100 + (i % 900)).padStart(3, '0')}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -150,6 +204,12 @@ console.log(
   '\n| roster (学籍, parse + validate) | file | rows | throughput | peak RSS over baseline |\n|---|---|---|---|---|',
 );
 for (const row of await intake()) console.log(row);
+if (process.env.BENCH_SKIP_COMPARE !== '1') {
+  console.log(
+    '\n| comparison (四查三比对) | children | wall | peak RSS | vs DuckDB |\n|---|---|---|---|---|',
+  );
+  for (const row of await comparison()) console.log(row);
+}
 console.log('\n| operation | throughput |\n|---|---|');
 console.log(
   throughput('parseIdNumber (18-digit, valid)', 200_000, (i) =>
