@@ -8,7 +8,7 @@
  * number of children, not with file bytes. Every fact is kept as a set, a flag or a minimum, so the same
  * rows in any order (or a row delivered twice) give identical results.
  */
-import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../../../shared/events/vocab';
+import { type OutcomeCode, outcomeCodeSchema } from '../../../shared/events/vocab';
 import { ageOn } from '../../../shared/id-number';
 import { schoolCodeSchema, townshipCodeSchema } from '../../../shared/org';
 import type { RosterKind } from '../../../shared/roster-kind';
@@ -912,6 +912,3 @@ export function createComparison(settings: ComparisonSettings): Comparison {
 
   return { add, finish };
 }
-
-/** 比对结果中文名, re-exported for the writers. */
-export { OUTCOME_NAMES_ZH };

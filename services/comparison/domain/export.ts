@@ -120,8 +120,8 @@ export async function writeResultsJsonl(results: Iterable<ChildResult>, stream: 
 
 /** Excel holds 1,048,576 rows a sheet; an outcome with more continues on a sheet named '… (2)'. */
 const ROWS_PER_SHEET = 1_000_000;
-/** Rows written between pauses that let the zip writer catch up (exceljs' stream has no back-pressure). */
-const ROWS_PER_PAUSE = 2_000;
+/** Rows written between checks that the zip writer keeps up (exceljs' stream has no back-pressure). */
+const ROWS_PER_PAUSE = 1_000;
 
 const RESULT_COLUMNS: { header: string; width: number; value: (r: ChildResult) => string }[] = [
   { header: '身份证号 ID', width: 21, value: (r) => r.idNumber },
@@ -140,6 +140,14 @@ const RESULT_COLUMNS: { header: string; width: number; value: (r: ChildResult) =
   { header: '依据 evidence', width: 40, value: (r) => evidenceText(r.evidence) },
 ];
 
+/**
+ * Every cell is written as a string, so Excel keeps IDs as text; the ID column is also formatted as text so
+ * that an ID typed in later stays one.
+ */
+const TEXT_STYLE: Partial<ExcelJS.Style> = Object.freeze({ numFmt: '@' });
+const PLAIN_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
+const CELL_STYLES = RESULT_COLUMNS.map((_, i) => (i === 0 ? TEXT_STYLE : PLAIN_STYLE));
+
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
 const PRINT: Partial<ExcelJS.PageSetup> = {
   orientation: 'landscape',
@@ -156,7 +164,19 @@ function sheetName(name: string): string {
   return name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31);
 }
 
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** 64 KiB buffers a sheet may hold before the writer waits for the zip to take them. */
+const MAX_PENDING_BUFFERS = 32;
+
+/**
+ * exceljs' sheet stream buffers whatever is written until the zip reads it, and tells no one: rows come
+ * much faster than deflate takes them, so without waiting a million rows would sit in memory. Its buffer
+ * list is not public API — if it is missing, the writer still works, only without this brake.
+ */
+async function letZipCatchUp(sheet: ExcelJS.Worksheet): Promise<void> {
+  const stream = (sheet as unknown as { stream?: { buffers?: unknown[] } }).stream;
+  while ((stream?.buffers?.length ?? 0) > MAX_PENDING_BUFFERS) await pause(2);
+}
 
 function styleHeader(row: ExcelJS.Row): void {
   row.font = { bold: true };
@@ -275,11 +295,7 @@ export async function writeResultsXlsx(
         views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
       });
       ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: RESULT_COLUMNS.length } };
-      ws.columns = RESULT_COLUMNS.map((c, i) => ({
-        width: c.width,
-        // IDs and codes are text: Excel would show an 18-digit number as 5.30124E+17 and lose digits.
-        style: i === 0 || i === 6 || i === 8 ? { numFmt: '@' } : {},
-      }));
+      ws.columns = RESULT_COLUMNS.map((c, i) => ({ width: c.width, style: CELL_STYLES[i] }));
       styleHeader(ws.addRow(RESULT_COLUMNS.map((c) => c.header)));
       return ws;
     };
@@ -290,9 +306,10 @@ export async function writeResultsXlsx(
         rowsInSheet = 0;
       }
       const row = sheet.addRow(RESULT_COLUMNS.map((c) => text(c.value(r))));
-      row.alignment = { vertical: 'top', wrapText: false };
+      // One style object per column: exceljs caches a style by object, so this is a lookup, not a build.
+      for (let c = 0; c < CELL_STYLES.length; c++) row.getCell(c + 1).style = CELL_STYLES[c]!;
       row.commit();
-      if (++rowsInSheet % ROWS_PER_PAUSE === 0) await pause();
+      if (++rowsInSheet % ROWS_PER_PAUSE === 0) await letZipCatchUp(sheet);
     };
     for (const r of results) if (r.outcome === outcome) await write(r);
     if (!sheet) sheet = open();
