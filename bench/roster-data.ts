@@ -28,8 +28,9 @@ export function rosterRow(i: number): string[] {
   const year = 2011 + (i % 9);
   const month = 1 + (i % 12);
   const day = 1 + (i % 28);
+  // Unique for up to 100,000 rows per county: the sequence and the last two region digits come from i.
   const seq = String(i % 1000).padStart(3, '0');
-  const area = ['530124', '530113', '530925'][i % 3]!;
+  const area = `${['5301', '5309', '5303'][Math.floor(i / 100_000) % 3]}${String(Math.floor(i / 1000) % 100).padStart(2, '0')}`;
   const first17 = `${area}${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}${seq}`;
   const id = first17 + checkDigit(first17);
   const name =

@@ -11,6 +11,7 @@ import {
 import { writeResultsCsv, writeResultsJsonl, writeResultsXlsx } from '../services/comparison/domain/export';
 import { processRoster } from '../services/roster-intake/domain/intake';
 import { isRealDate } from '../services/roster-intake/domain/validate-values';
+import { todayInChina } from '../shared/china-date';
 import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../shared/events/vocab';
 import { regionCodeSchema } from '../shared/org';
 import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
@@ -268,7 +269,7 @@ async function runCompare(given: CompareOptions): Promise<void> {
   const comparison = createComparison(settings);
   // Offline nothing is stored; pseudonyms are computed only because the engine is the same as the service's.
   const secret = generatePseudonymSecret();
-  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const today = todayInChina();
   const rejected: RejectedFile[] = [];
   const usedIds = new Set<string>();
   let files = 0;

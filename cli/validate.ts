@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type IntakeOutcome, processRoster } from '../services/roster-intake/domain/intake';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../services/roster-intake/domain/upload';
+import { todayInChina } from '../shared/china-date';
 import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
 import { ROSTER_KIND_NAMES_ZH, rosterKindSchema } from '../shared/roster-kind';
 
@@ -76,7 +77,7 @@ export function registerValidateCommand(program: Command): void {
           fileName: path.basename(file),
         },
         object: { body: createReadStream(file), size },
-        today: opts.today ?? new Date().toISOString().slice(0, 10),
+        today: opts.today ?? todayInChina(),
         maxBytes: DEFAULT_MAX_UPLOAD_BYTES,
         sheet: opts.sheet,
         childKeyOf: (id) => childKey(id, secret),

@@ -1,3 +1,4 @@
+import { todayInChina } from './china-date';
 /**
  * 居民身份证号码 — Chinese resident identity numbers (GB 11643-1999).
  *
@@ -64,7 +65,6 @@ const PROVINCE_CODES: ReadonlySet<string> = new Set([
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CHECK_CHARS = '10X98765432';
 const EARLIEST_BIRTH_DATE = '1900-01-01';
-const CHINA_UTC_OFFSET_MS = 8 * 60 * 60 * 1000; // China has had no daylight saving time since 1991
 
 /**
  * Cleans up an ID number as it comes out of a spreadsheet cell, without validating it:
@@ -298,8 +298,4 @@ function isRealDate(date: string): boolean {
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const utc = new Date(Date.UTC(y, m - 1, d));
   return utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d;
-}
-
-function todayInChina(): string {
-  return new Date(Date.now() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
 }

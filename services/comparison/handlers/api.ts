@@ -2,6 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
+import { todayInChina } from '../../../shared/china-date';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { outcomeCodeSchema } from '../../../shared/events/vocab';
 import { notFound } from '../../../shared/runtime/errors';
@@ -38,7 +39,7 @@ export const startHandler = httpHandler({
       .default({}),
   },
   handle: async ({ caller, body, context }) => {
-    const asOf = body.asOf ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const asOf = body.asOf ?? todayInChina();
     const period = body.period ?? defaultPeriod(asOf);
     const runId = comparisonId(`request:${context.awsRequestId}`);
     await sqs().send(

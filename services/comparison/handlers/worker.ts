@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { publishEvents } from '../../../shared/aws/publish';
+import { todayInChina } from '../../../shared/china-date';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
@@ -49,8 +50,6 @@ const messageSchema = z.union([
   }),
 ]);
 
-const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10); // Asia/Shanghai date
-
 /**
  * Recomputes the region's comparison for a period from the current rosters, stores every child's
  * result, exports the workbook, and publishes dropout.suspected / dropout.resolved for what
@@ -80,11 +79,11 @@ export const handler = sqsBatchHandler({
       if (!COMPARED_KINDS.has(message.detail.kind as never)) return;
       const period = /^\d{4}-(spring|autumn)$/.test(message.detail.period)
         ? message.detail.period
-        : defaultPeriod(today());
+        : defaultPeriod(todayInChina());
       run = {
         id: comparisonId(`roster:${message.id}`),
         period,
-        asOf: today(),
+        asOf: todayInChina(),
         trigger: { kind: 'roster', by: message.detail.uploadId },
       };
     }

@@ -1,5 +1,6 @@
 import { canUpload } from '../../../shared/authz';
 import { env } from '../../../shared/aws/clients';
+import { todayInChina } from '../../../shared/china-date';
 import { badRequest, forbidden } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
@@ -39,7 +40,7 @@ export const handler = httpHandler({
       kind: body.kind,
       org,
       region,
-      period: body.period ?? defaultPeriod(now.toISOString().slice(0, 10)),
+      period: body.period ?? defaultPeriod(todayInChina(now)),
       fileName: body.fileName,
       size: body.size,
       contentType: body.contentType,
