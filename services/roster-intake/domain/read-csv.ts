@@ -1,13 +1,25 @@
 /**
  * CSV 花名册 — reads a text roster: detects the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK) and the
- * delimiter (comma, semicolon or tab), decodes as the bytes stream in, and parses with csv-parse.
+ * delimiter (comma, semicolon or tab), decodes as the bytes stream in, and parses with papaparse.
  *
  * Encoding detection needs no sample size to be right: the file is ASCII-identical in every candidate
  * encoding until its first non-ASCII byte, so rows are decoded as ASCII until then, and the encoding is
  * decided on the 4 KiB that start at that byte (valid UTF-8 → utf-8, else valid GB18030 → gb18030, else the
  * file is refused). A GB18030 file whose Chinese starts on line 5,000 is read right.
+ *
+ * How records are read (the rules csv-parse applied here before, with relaxed quotes):
+ * - A record ends at CRLF, LF or CR, mixed as they come; a quoted cell keeps its line breaks as written.
+ * - A cell that starts with a quote is quoted until a quote followed by the delimiter, the line end or the end
+ *   of the file ("" inside is one quote). A closing quote followed by anything else (`"阳光"班`, `"a" ,`) is
+ *   text: the cell goes on unquoted and reads `"阳光"班`. Quotes inside an unquoted cell are text.
+ * - Nothing is trimmed; a blank line is one empty cell; the empty line after the last line break is no record.
+ *
+ * papaparse takes one line break and is strict about closing quotes, so the text reaches it with every line
+ * break as LF (the breaks inside quoted cells are put back afterwards), and each record it reads from text
+ * with quotes is checked against the characters it came from; where papaparse read a closing quote
+ * differently, the rest of that text is read by `relaxedRecord`, which follows the rules above.
  */
-import { type CsvError, type Info, type Options, parse } from 'csv-parse';
+import Papa from 'papaparse';
 import {
   type OpenedRoster,
   type RawCell,
@@ -22,6 +34,9 @@ import {
 const EMPTY: RawCell = Object.freeze({ kind: 'empty' });
 /** How many bytes from the first non-ASCII byte decide the encoding. */
 const DECISION_WINDOW = 4096;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
 
 export type CsvDelimiter = ',' | ';' | '\t';
 
@@ -49,46 +64,11 @@ export async function openCsv(input: SniffedInput, limits: ReadLimits): Promise<
   const delimiter = detectDelimiter(opening);
 
   async function* rows(): AsyncGenerator<RawRow> {
-    let line = 1; // where the record being parsed starts: messages point there
+    const records = new CsvRecords(delimiter, limits);
     let count = 0;
-    let csvLines = 0; // csv-parse's own line counter at the end of the previous record
-    const batch: RawRow[] = [];
-    const options: Options<RawRow, string[]> = {
-      delimiter,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      max_record_size: limits.maxLineBytes,
-      on_record: (record: string[], context: Info): RawRow => {
-        const start = line;
-        // csv-parse counts a CRLF inside quotes twice and nothing else reliably: when it saw more than the
-        // record's own line break, count the breaks inside the fields ourselves.
-        const seen = context.lines - csvLines;
-        csvLines = context.lines;
-        line += seen === 1 ? 1 : 1 + lineBreaksIn(record);
-        const cells: RawCell[] = new Array(record.length);
-        for (let i = 0; i < record.length; i++) {
-          const value = record[i]!;
-          cells[i] = value === '' ? EMPTY : { kind: 'text', text: value };
-        }
-        return { line: start, cells };
-      },
-    };
-    // csv-parse's overloads type on_record as returning the record type; it may return anything.
-    const parser = parse(options as unknown as Options);
-    parser.on('data', (row: RawRow) => batch.push(row));
-    parser.on('error', () => {}); // reported through the write callbacks below
-    const write = (chunk: string) =>
-      new Promise<void>((resolve, reject) => parser.write(chunk, (e) => (e ? reject(e) : resolve())));
-    const end = () =>
-      new Promise<void>((resolve, reject) => {
-        parser.once('error', reject);
-        parser.end(() => resolve());
-      });
 
     function* drain(): Generator<RawRow> {
-      for (const row of batch.splice(0)) {
+      for (const row of records.rows.splice(0)) {
         if (row.cells.length > limits.maxColumns) {
           throw rosterFileError('TOO_MANY_COLUMNS', limits, { line: row.line, columns: row.cells.length });
         }
@@ -100,25 +80,21 @@ export async function openCsv(input: SniffedInput, limits: ReadLimits): Promise<
     let finished = false;
     try {
       for (const chunk of prefetched.splice(0)) {
-        await write(chunk).catch((e) => failed(e));
+        records.write(chunk);
         yield* drain();
       }
       for (let next = await text.next(); !next.done; next = await text.next()) {
-        await write(next.value).catch((e) => failed(e));
+        records.write(next.value);
         yield* drain();
       }
-      await end().catch((e) => failed(e));
+      records.end();
       yield* drain();
       finished = true;
     } catch (error) {
-      // Rows parsed before the problem still go out first, so the caller sees everything up to it.
-      if (error instanceof FailedParse) {
-        yield* drain();
-        throw csvError(error.cause, line, limits);
-      }
+      // Rows read before the problem still go out first, so the caller sees everything up to it.
+      yield* drain();
       throw error;
     } finally {
-      parser.destroy();
       if (!finished) {
         await text.return?.(undefined);
         input.close();
@@ -129,38 +105,284 @@ export async function openCsv(input: SniffedInput, limits: ReadLimits): Promise<
   return { info, rows: rows() };
 }
 
-class FailedParse extends Error {}
-function failed(cause: unknown): never {
-  throw new FailedParse('csv-parse failed', { cause });
-}
+/**
+ * Decoded text in, records out (into `rows`), chunk by chunk. Only the text of a record whose end has not
+ * arrived is kept, and that record is refused (LINE_TOO_LONG) as soon as it is longer than `maxLineBytes`
+ * characters: memory stays flat in the file size, and a 10 MB line is refused after reading `maxLineBytes`.
+ */
+class CsvRecords {
+  /** Parsed rows not yet handed out. */
+  readonly rows: RawRow[] = [];
+  /** The line where the next record starts: messages point there. */
+  private line = 1;
+  /** Text not read yet, with every line break as LF: it starts with a record whose end had not arrived. */
+  private pending = '';
+  /** How much of `pending` was found to be one incomplete record when last read. */
+  private scanned = 0;
+  /** Whether `pending` is to be read by `relaxedRecord`, not papaparse. */
+  private relaxing = false;
+  private readonly breaks = new LineBreaks();
+  private readonly parser: Papa.Parser;
+  private readonly delimiter: number;
 
-/** csv-parse errors carry the offending field: only their code goes on, never as a cause (logs). */
-function csvError(error: unknown, line: number, limits: ReadLimits): Error {
-  if (error instanceof RosterFileError) return error;
-  const code = (error as CsvError | undefined)?.code;
-  if (code === 'CSV_MAX_RECORD_SIZE') return rosterFileError('LINE_TOO_LONG', limits, { line });
-  if (code === 'CSV_QUOTE_NOT_CLOSED')
-    return rosterFileError('MALFORMED_CSV', limits, { line, detail: 'quote not closed' });
-  if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return rosterFileError('MALFORMED_CSV', limits, { line, detail: code });
+  constructor(
+    delimiter: CsvDelimiter,
+    private readonly limits: ReadLimits,
+  ) {
+    this.parser = new Papa.Parser({ delimiter, newline: '\n', quoteChar: '"' });
+    this.delimiter = delimiter.charCodeAt(0);
   }
-  return error instanceof Error ? error : new Error(String(error));
-}
 
-function lineBreaksIn(record: string[]): number {
-  let breaks = 0;
-  for (const field of record) {
-    if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) continue;
-    for (let i = 0; i < field.length; i++) {
-      const c = field.charCodeAt(i);
-      if (c === 0x0a) breaks++;
-      else if (c === 0x0d) {
-        breaks++;
-        if (field.charCodeAt(i + 1) === 0x0a) i++;
+  write(chunk: string): void {
+    const text = this.pending + this.breaks.normalize(chunk, false);
+    // A long record is read again only once its text has doubled (or passed the limit), not on every chunk.
+    if (text.length < 2 * this.scanned && text.length <= this.limits.maxLineBytes) {
+      this.pending = text;
+      return;
+    }
+    this.pending = text.slice(this.parse(text));
+    this.scanned = this.pending.length;
+    if (this.pending.length > this.limits.maxLineBytes) {
+      throw rosterFileError('LINE_TOO_LONG', this.limits, { line: this.line });
+    }
+    this.breaks.forget(this.line - 1);
+  }
+
+  /** The end of the file: the last record needs no line break, and a quote still open is an error. */
+  end(): void {
+    const text = this.pending + this.breaks.normalize('', true);
+    this.pending = '';
+    for (let at = this.parse(text); at < text.length; )
+      at = this.relaxedRecord(text, at, true) ?? text.length;
+  }
+
+  /** Reads the complete records of `text`, which starts with a record; returns where the incomplete one starts. */
+  private parse(text: string): number {
+    let from = 0;
+    if (this.relaxing) {
+      // papaparse misread the start of this record last time: read it by the rules alone until it ends.
+      const next = this.relaxedRecord(text, 0, false);
+      if (next === undefined) return 0;
+      this.relaxing = false;
+      from = next;
+    }
+    return from + this.parseRecords(from === 0 ? text : text.slice(from));
+  }
+
+  private parseRecords(text: string): number {
+    if (text.length === 0) return 0;
+    const result: Papa.ParseResult<string[]> = this.parser.parse(text, 0, true);
+    const rows = result.data;
+    if (text.indexOf('"') === -1) {
+      // papaparse split the text at LF and the delimiter: one line per record, nothing to check.
+      for (const row of rows) {
+        let length = row.length - 1;
+        for (const value of row) length += value.length;
+        this.emit(row, length, false);
       }
+      return result.meta.cursor;
+    }
+    let suspect = rows.length; // from the first record with a quote papaparse found odd, to the end of the text
+    for (const error of result.errors) suspect = Math.min(suspect, error.row ?? 0);
+    let at = 0;
+    for (let r = 0; r < suspect; r++) {
+      const row = rows[r]!;
+      const end = this.recordEnd(text, at, row);
+      if (end === -1) break;
+      this.emit(row, end - at - 1, true);
+      at = end;
+    }
+    if (at === result.meta.cursor && result.errors.length === 0) return at;
+    for (let next = this.relaxedRecord(text, at, false); next !== undefined; ) {
+      at = next;
+      next = this.relaxedRecord(text, at, false);
+    }
+    this.relaxing = at < text.length;
+    return at;
+  }
+
+  /**
+   * Where the record that papaparse read as `row` from `start` ends (after its LF), or -1 when its characters
+   * do not read that way by the rules of this module: a closing quote followed by spaces, which papaparse
+   * skips, or by other text, which papaparse reads as part of the quoted cell.
+   */
+  private recordEnd(text: string, start: number, row: string[]): number {
+    let at = start;
+    const last = row.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const value = row[i]!;
+      let end = at + value.length;
+      if (text.charCodeAt(at) === QUOTE) end += 2 + occurrences(value, '"');
+      if (text.charCodeAt(end) !== (i === last ? LF : this.delimiter)) return -1;
+      at = end + 1;
+    }
+    return at;
+  }
+
+  /**
+   * Reads the record that starts at `start` by the rules in the module comment, char by char where papaparse
+   * cannot; returns where the next record starts, or undefined when the record has not ended yet.
+   */
+  private relaxedRecord(text: string, start: number, eof: boolean): number | undefined {
+    const delimiter = String.fromCharCode(this.delimiter);
+    const row: string[] = [];
+    let at = start;
+    for (;;) {
+      let value = '';
+      let end: number; // where the cell ends: its delimiter, its line break, or the end of the text
+      if (text.charCodeAt(at) === QUOTE) {
+        let from = at + 1;
+        for (let quote = text.indexOf('"', from); ; quote = text.indexOf('"', from)) {
+          if (quote === -1 || (quote + 1 === text.length && !eof)) {
+            if (!eof) return undefined;
+            throw rosterFileError('MALFORMED_CSV', this.limits, {
+              line: this.line,
+              detail: 'quote not closed',
+            });
+          }
+          const next = text.charCodeAt(quote + 1);
+          if (next === QUOTE) {
+            value += text.slice(from, quote + 1);
+            from = quote + 2;
+            continue;
+          }
+          value += text.slice(from, quote);
+          if (quote + 1 === text.length || next === this.delimiter || next === LF) {
+            end = quote + 1;
+          } else {
+            // Not a closing quote after all: the quotes are text, and the cell goes on unquoted.
+            end = cellEnd(text, quote + 1, delimiter);
+            if (end === -1) {
+              if (!eof) return undefined;
+              end = text.length;
+            }
+            value = `"${value}"${text.slice(quote + 1, end)}`;
+          }
+          break;
+        }
+      } else {
+        end = cellEnd(text, at, delimiter);
+        if (end === -1) {
+          if (!eof) return undefined;
+          end = text.length;
+        }
+        value = text.slice(at, end);
+      }
+      row.push(value);
+      if (end < text.length && text.charCodeAt(end) === this.delimiter) {
+        at = end + 1;
+        continue;
+      }
+      this.emit(row, end - start, true);
+      return end < text.length ? end + 1 : end;
     }
   }
-  return breaks;
+
+  private emit(row: string[], length: number, multiline: boolean): void {
+    const line = this.line;
+    if (length > this.limits.maxLineBytes) throw rosterFileError('LINE_TOO_LONG', this.limits, { line });
+    let breaks = 0;
+    if (multiline) for (const value of row) breaks += occurrences(value, '\n');
+    if (breaks > 0) this.breaks.restore(row, line - 1);
+    const cells: RawCell[] = new Array(row.length);
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i]!;
+      cells[i] = value === '' ? EMPTY : { kind: 'text', text: value };
+    }
+    this.rows.push({ line, cells });
+    this.line = line + 1 + breaks;
+  }
+}
+
+/** Where the unquoted cell from `start` ends: its delimiter or LF, -1 when neither has arrived. */
+function cellEnd(text: string, start: number, delimiter: string): number {
+  const d = text.indexOf(delimiter, start);
+  const n = text.indexOf('\n', start);
+  return d === -1 ? n : n === -1 ? d : Math.min(d, n);
+}
+
+function occurrences(text: string, char: string): number {
+  let count = 0;
+  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) count++;
+  return count;
+}
+
+const BREAKS = ['\n', '\r\n', '\r'] as const;
+type BreakKind = 0 | 1 | 2; // an index into BREAKS
+
+/**
+ * Turns every line break into LF on the way to the parser, and remembers what each one was (by its ordinal:
+ * the break that ends line n is number n - 1) until the records that hold it have been read, so that a quoted
+ * cell gets its CRLF or CR back. A CR at the end of a chunk waits for the next one: it may be half a CRLF.
+ */
+class LineBreaks {
+  private total = 0;
+  private held = false;
+  private crSeen = false;
+  /** Per chunk: its first break, how many, and what they are (all `kind`, or each in `kinds`). */
+  private readonly segments: { first: number; count: number; kind: BreakKind; kinds?: Uint8Array }[] = [];
+
+  normalize(chunk: string, last: boolean): string {
+    let text = this.held ? `\r${chunk}` : chunk;
+    this.held = !last && text.charCodeAt(text.length - 1) === CR;
+    if (this.held) text = text.slice(0, -1);
+    if (text.indexOf('\r') === -1) {
+      this.add(occurrences(text, '\n'), 0);
+      return text;
+    }
+    this.crSeen = true;
+    const normalized = text.replace(/\r\n?/g, '\n');
+    const count = occurrences(normalized, '\n');
+    const crlf = text.length - normalized.length;
+    if (crlf === count) this.add(count, 1);
+    else if (crlf === 0 && occurrences(text, '\r') === count) this.add(count, 2);
+    else {
+      const kinds = new Uint8Array(count);
+      let i = 0;
+      for (const [found] of text.matchAll(/\r\n?|\n/g))
+        kinds[i++] = found === '\n' ? 0 : found === '\r' ? 2 : 1;
+      this.add(count, 0, kinds);
+    }
+    return normalized;
+  }
+
+  /** Puts the line breaks back into the cells of a record whose first inner break is number `first`. */
+  restore(row: string[], first: number): void {
+    if (!this.crSeen) return; // every break was LF
+    let ordinal = first;
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i]!;
+      if (value.indexOf('\n') === -1) continue;
+      let restored = '';
+      let from = 0;
+      for (let at = value.indexOf('\n'); at !== -1; at = value.indexOf('\n', from)) {
+        restored += value.slice(from, at) + this.kind(ordinal++);
+        from = at + 1;
+      }
+      row[i] = restored + value.slice(from);
+    }
+  }
+
+  /** Forgets the breaks before number `ordinal`: the records that hold them have been read. */
+  forget(ordinal: number): void {
+    while (this.segments.length > 0 && this.segments[0]!.first + this.segments[0]!.count <= ordinal) {
+      this.segments.shift();
+    }
+  }
+
+  private add(count: number, kind: BreakKind, kinds?: Uint8Array): void {
+    if (count === 0) return;
+    this.segments.push({ first: this.total, count, kind, kinds });
+    this.total += count;
+  }
+
+  private kind(ordinal: number): string {
+    for (const s of this.segments) {
+      if (ordinal < s.first + s.count)
+        return BREAKS[s.kinds ? (s.kinds[ordinal - s.first] as BreakKind) : s.kind];
+    }
+    return '\n';
+  }
 }
 
 /** The delimiter that occurs most often (outside quotes) on the first non-blank line; comma when none does. */
