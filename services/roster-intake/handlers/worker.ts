@@ -102,7 +102,18 @@ export const handler = sqsBatchHandler({
         });
         metrics.addMetric(outcome.status === 'accepted' ? 'UploadsAccepted' : 'UploadsRejected', 'Count', 1);
         metrics.addMetric('RowsAccepted', 'Count', outcome.summary.accepted);
-        logger.info('upload processed', { uploadId, status: outcome.status, ...outcome.summary });
+        // Counts only: a message such as "header not found" may quote a row of the file.
+        const { rows, accepted, rejected, duplicates, warnings, skipped } = outcome.summary;
+        logger.info('upload processed', {
+          uploadId,
+          status: outcome.status,
+          rows,
+          accepted,
+          rejected,
+          duplicates,
+          warnings,
+          skipped,
+        });
       }
       if (upload.published) continue;
       await publishEvents([rosterEvent(upload)]);
