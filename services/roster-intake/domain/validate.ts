@@ -720,23 +720,14 @@ export function resolveIdNumber(
   const snColumn = mapping.fields.studentNumber;
 
   if (idText !== '') {
-    if (idCell?.kind === 'number' && !/^\d{15}$/.test(idText)) {
-      // A 15-digit number is still exact in Excel (15 significant digits); anything longer is not.
-      issues.push({
-        field: 'idNumber',
-        code: 'ID_STORED_AS_NUMBER',
-        severity: 'error',
-        zh: `${ID_STORED_AS_NUMBER_ZH}。`,
-        en: `${ID_STORED_AS_NUMBER_EN}.`,
-      });
-      return { issues };
-    }
     const normalised = idText
       .normalize('NFKC')
       .replace(/[\s\u200B-\u200D\u2060\uFEFF]+/g, '')
       .replace(/^'/, '')
       .toUpperCase();
-    if (SCIENTIFIC.test(normalised) || looksTruncatedByExcel(normalised)) {
+    // A 15-digit number is still exact in Excel (15 significant digits); anything longer is not.
+    const excelNumber = idCell?.kind === 'number' && !/^\d{15}$/.test(idText);
+    if (excelNumber || SCIENTIFIC.test(normalised) || looksTruncatedByExcel(normalised)) {
       issues.push({
         field: 'idNumber',
         code: 'ID_STORED_AS_NUMBER',
