@@ -14,7 +14,7 @@ import { isRealDate } from '../services/roster-intake/domain/validate-values';
 import { todayInChina } from '../shared/china-date';
 import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../shared/events/vocab';
 import { regionCodeSchema } from '../shared/org';
-import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
+import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { regionSettingsSchema } from '../shared/region-settings';
 import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
 
@@ -268,7 +268,7 @@ async function runCompare(given: CompareOptions): Promise<void> {
   const settings = settingsFrom(opts);
   const comparison = createComparison(settings);
   // Offline nothing is stored; pseudonyms are computed only because the engine is the same as the service's.
-  const secret = generatePseudonymSecret();
+  const secret = parsePseudonymSecret(generatePseudonymSecret()); // decoded once, not per row
   const today = todayInChina();
   const rejected: RejectedFile[] = [];
   const usedIds = new Set<string>();

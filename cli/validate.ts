@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type IntakeOutcome, processRoster } from '../services/roster-intake/domain/intake';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../services/roster-intake/domain/upload';
 import { todayInChina } from '../shared/china-date';
-import { childKey, generatePseudonymSecret } from '../shared/pseudonym';
+import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { ROSTER_KIND_NAMES_ZH, rosterKindSchema } from '../shared/roster-kind';
 
 /** Prints what a user needs to read: how the file was read, the counts, and what to fix first. */
@@ -66,7 +66,7 @@ export function registerValidateCommand(program: Command): void {
         throw new Error(`找不到文件 ${file}\nFile not found: ${file}`);
       }
       // Offline nothing is stored; pseudonyms are computed only because the engine is the same.
-      const secret = generatePseudonymSecret();
+      const secret = parsePseudonymSecret(generatePseudonymSecret()); // decoded once, not per row
       const issues: Parameters<typeof printValidation>[3] = [];
       const outcome = await processRoster({
         upload: {
