@@ -1,5 +1,8 @@
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import {
   type ChildResult,
@@ -9,12 +12,12 @@ import {
   entryCutoffDate,
 } from '../services/comparison/domain/classify';
 import { writeResultsCsv, writeResultsJsonl, writeResultsXlsx } from '../services/comparison/domain/export';
-import { processRoster } from '../services/roster-intake/domain/intake';
+import type { IntakeOutcome, IntakeRow } from '../services/roster-intake/domain/intake';
 import { isRealDate } from '../services/roster-intake/domain/validate-values';
 import { todayInChina } from '../shared/china-date';
 import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../shared/events/vocab';
 import { regionCodeSchema } from '../shared/org';
-import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
+import { generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { regionSettingsSchema } from '../shared/region-settings';
 import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
 
@@ -253,6 +256,52 @@ function priority(r: ChildResult): number {
   return (r.flags.includes('priority') ? 2 : 0) + (r.flags.includes('disability') ? 1 : 0);
 }
 
+// ── validation on worker threads ──
+
+type FileOutcome = Pick<IntakeOutcome, 'status' | 'summary' | 'problems'>;
+
+const INTAKE_WORKER = fileURLToPath(new URL('./intake-worker.mjs', import.meta.url));
+
+/** Runs the intake engine on one file in a worker thread; accepted rows arrive through onRows. */
+function validateInWorker(
+  job: { file: string; kind: RosterKind; name: string; uploadId: string; size: number },
+  shared: { today: string; maxBytes: number; secret: Uint8Array },
+  onRows: (rows: IntakeRow[]) => void,
+): Promise<FileOutcome> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(INTAKE_WORKER, {
+      workerData: { ...job, ...shared, secret: Array.from(shared.secret) },
+      execArgv: [],
+    });
+    worker.on(
+      'message',
+      (msg: { type: string; rows?: IntakeRow[]; outcome?: FileOutcome; message?: string }) => {
+        if (msg.type === 'rows') onRows(msg.rows!);
+        else if (msg.type === 'done') resolve(msg.outcome!);
+        else reject(new Error(`${job.name}: ${msg.message}`));
+      },
+    );
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${job.name}: the validation worker exited with code ${code}`));
+    });
+  });
+}
+
+/** Runs at most `size` tasks at once and returns their results in the order of `items`. */
+async function runPool<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, lane));
+  return results;
+}
+
 // ── the command ──────────────────────────────────────────────────────────────────────────────────────
 
 interface RejectedFile {
@@ -274,7 +323,9 @@ async function runCompare(given: CompareOptions): Promise<void> {
   const usedIds = new Set<string>();
   let files = 0;
 
-  console.log('读取名单 reading rosters:');
+  // Every file is read and validated on a worker thread, as many at once as there are cores; the
+  // engine takes rows in any order, so the result does not depend on which file finishes first.
+  const jobs: { file: string; kind: RosterKind; name: string; uploadId: string; size: number }[] = [];
   for (const option of ROSTER_OPTIONS) {
     for (const file of opts[option.kind]) {
       files++;
@@ -295,39 +346,40 @@ async function runCompare(given: CompareOptions): Promise<void> {
       // Evidence names a row by upload and line: the file's name, or its path when two files share a name.
       const uploadId = usedIds.has(name) ? file : name;
       usedIds.add(uploadId);
-      const outcome = await processRoster({
-        upload: { id: uploadId, kind, org: 'offline', period: 'offline', fileName: name },
-        object: { body: createReadStream(file), size },
-        today,
-        maxBytes: settings.maxBytes,
-        childKeyOf: (id) => childKey(id, secret),
-        writeRows: async (rows) => {
-          for (const row of rows) comparison.add(row);
-        },
-      });
-      const s = outcome.summary;
-      const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `sheet “${s.sheet}”`]
-        .filter(Boolean)
-        .join(', ');
-      console.log(
-        `  ${padEnd(`${ROSTER_KIND_NAMES_ZH[kind]} ${kind}`, 28)} ${name}${read ? `  [${read}]` : ''}  ` +
-          `接收 accepted ${num(s.accepted)}   退回 rejected ${num(s.rejected)}   重复 duplicates ${num(s.duplicates)}`,
-      );
-      if (outcome.status === 'rejected') {
-        const problem = outcome.problems[0];
-        rejected.push({
-          file,
-          kind,
-          zh: problem?.zh ?? '文件无法使用。',
-          en: problem?.en ?? 'The file cannot be used.',
-        });
-      } else if (s.rejected + s.duplicates > 0) {
-        console.log(
-          `    ! ${num(s.rejected + s.duplicates)} 行未参与比对 rows left out — 查看 see: npx kcbx validate ${name} --kind ${kind} --report 报告.xlsx`,
-        );
-      }
+      jobs.push({ file, kind, name, uploadId, size });
     }
   }
+  const outcomes = await runPool(jobs, availableParallelism(), (job) =>
+    validateInWorker(job, { today, maxBytes: settings.maxBytes, secret }, (rows) => {
+      for (const row of rows) comparison.add(row);
+    }),
+  );
+
+  console.log('读取名单 reading rosters:');
+  jobs.forEach(({ file, kind, name }, i) => {
+    const outcome = outcomes[i]!;
+    const s = outcome.summary;
+    const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `sheet “${s.sheet}”`]
+      .filter(Boolean)
+      .join(', ');
+    console.log(
+      `  ${padEnd(`${ROSTER_KIND_NAMES_ZH[kind]} ${kind}`, 28)} ${name}${read ? `  [${read}]` : ''}  ` +
+        `接收 accepted ${num(s.accepted)}   退回 rejected ${num(s.rejected)}   重复 duplicates ${num(s.duplicates)}`,
+    );
+    if (outcome.status === 'rejected') {
+      const problem = outcome.problems[0];
+      rejected.push({
+        file,
+        kind,
+        zh: problem?.zh ?? '文件无法使用。',
+        en: problem?.en ?? 'The file cannot be used.',
+      });
+    } else if (s.rejected + s.duplicates > 0) {
+      console.log(
+        `    ! ${num(s.rejected + s.duplicates)} 行未参与比对 rows left out — 查看 see: npx kcbx validate ${name} --kind ${kind} --report 报告.xlsx`,
+      );
+    }
+  });
 
   if (rejected.length > 0) {
     const lines = [
