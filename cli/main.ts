@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAbsencesCommand } from './absences';
 import { registerCompareCommand } from './compare';
 import { registerTokenCommand } from './token';
 import { registerUploadCommand } from './upload';
@@ -13,6 +14,7 @@ registerTokenCommand(program);
 registerValidateCommand(program);
 registerUploadCommand(program);
 registerCompareCommand(program);
+registerAbsencesCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);
