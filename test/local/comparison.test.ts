@@ -64,7 +64,11 @@ describe('comparison on the local cloud', () => {
     }, 60_000);
     expect(run.counts).toMatchObject({ CONSISTENT: 1, ENROLLED_ABSENT: 1, NOT_ENROLLED: 1, outOfWindow: 1 });
 
-    const suspected = (await events()).filter((e) => e['detail-type'] === 'dropout.suspected');
+    await cloud.eventsIdle();
+    const suspected = await eventually(async () => {
+      const found = (await events()).filter((e) => e['detail-type'] === 'dropout.suspected');
+      return found.length >= 2 && found;
+    });
     expect(suspected.map((e) => [e.detail.child.maskedId, e.detail.outcome]).sort()).toEqual([
       ['5301**********0061', 'ENROLLED_ABSENT'],
       ['5301**********0070', 'NOT_ENROLLED'],
