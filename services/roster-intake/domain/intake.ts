@@ -194,7 +194,13 @@ export function rosterEvent(upload: {
       detail: {
         ...common,
         eventId: deriveEventId('roster.rejected', upload.id, upload.objectVersion ?? ''),
-        reasons: (upload.problems ?? []).slice(0, 100).map((p) => ({ code: p.code, zh: p.zh, en: p.en })),
+        // Events go to subscribers: the reason is stated by code, never by quoting the file (a
+        // "header not found" message shows the first row, which may hold a child's name).
+        reasons: (upload.problems ?? []).slice(0, 100).map((p) => ({
+          code: p.code,
+          zh: `名单被整体退回（${p.code}），原因和修改方法见上传记录 ${upload.id} 的校验报告。`,
+          en: `The roster was refused as a whole (${p.code}); upload ${upload.id} and its report say why and how to fix it.`,
+        })),
       },
     };
   }

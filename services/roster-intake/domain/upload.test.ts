@@ -102,3 +102,29 @@ describe('who sees an upload', () => {
     expect(canSeeUpload(caller('partner', '530124:public-security'), partnerUpload).allowed).toBe(false);
   });
 });
+
+describe('the roster.rejected event', () => {
+  it('states the reason by code and never quotes the file', async () => {
+    const { rosterEvent } = await import('./intake');
+    const event = rosterEvent({
+      id: 'up-abc-0123456789abcdef',
+      kind: 'enrollment',
+      org: '2153012401',
+      region: '530124',
+      period: '2025-autumn',
+      status: 'rejected',
+      objectVersion: 'v1',
+      updatedAt: '2025-09-08T02:00:00.000Z',
+      problems: [
+        {
+          code: 'HEADER_NOT_FOUND',
+          zh: '未找到表头，第一行为：张三、李四',
+          en: 'No header; first row: 张三, 李四',
+        },
+      ],
+    });
+    expect(event.detailType).toBe('roster.rejected');
+    expect(JSON.stringify(event.detail)).not.toContain('张三');
+    expect(JSON.stringify(event.detail)).toContain('HEADER_NOT_FOUND');
+  });
+});
