@@ -358,6 +358,11 @@ class Utf8SafeWorkbookReader extends ExcelWorkbookReader {
     // exceljs reads this.model.sheets for the sheet's name and crashes when a worksheet comes before
     // xl/workbook.xml but after the relationships; such a sheet keeps its default name 'SheetN'.
     this.model ??= { sheets: [] };
+    // A sheet exceljs parked in a temporary file is read through a file stream that exceljs deletes
+    // as soon as the sheet is done: if the sheet is released (skipped) before that stream has opened
+    // the file, its open fails with ENOENT on a stream nobody listens to any more, which would crash
+    // the process. Errors of a stream being read still reach the reader through the iteration.
+    (iterator as { on?: (event: string, listener: () => void) => void }).on?.('error', () => {});
     for (const part of super._parseWorksheet(decodeUtf8(iterator), sheetNo)) {
       if (part.value) this.sources.set(part.value as object, iterator);
       yield part;
