@@ -10,13 +10,13 @@ import {
 } from '../services/cases/domain/absence-streaks';
 import { processRoster } from '../services/roster-intake/domain/intake';
 import { neutraliseFormula } from '../services/roster-intake/domain/report';
-import { isRealDate } from '../services/roster-intake/domain/validate-values';
 import { CalendarNotCoveredError, calendarCoverage, isWorkingDay, listWorkingDays } from '../shared/calendar';
-import { todayInChina } from '../shared/china-date';
+import { isRealDate, todayInChina } from '../shared/dates';
 import { regionCodeSchema } from '../shared/org';
 import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { parseRegionSettings } from '../shared/region-settings';
 import type { AttendanceRecord } from '../shared/rosters/records';
+import { cells, padEnd } from './terminal';
 
 /** Offline files are read from disk, not uploaded: the 50 MiB upload limit does not apply. */
 const MAX_FILE_BYTES = 500 * 1024 * 1024;
@@ -92,19 +92,6 @@ function settingsFrom(opts: AbsencesOptions) {
   }
   return { files: opts.attendance, out: opts.out, asOf, threshold: Number(threshold), region: opts.region };
 }
-
-/** Columns as a terminal shows them: CJK and full-width characters take two cells. */
-function cells(text: string): number {
-  let n = 0;
-  for (const ch of text)
-    n += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(
-      ch,
-    )
-      ? 2
-      : 1;
-  return n;
-}
-const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - cells(text)));
 
 function csvField(value: string): string {
   const safe = neutraliseFormula(value);
@@ -240,11 +227,11 @@ async function runAbsences(given: AbsencesOptions): Promise<void> {
     const schoolW = Math.min(40, Math.max(14, ...shown.map((s) => cells(s.school) + 2)));
     lines.push(
       '',
-      `${pad('证件号 ID (masked)', 22)}${pad('姓名 name', nameW)}${pad('学校 school', schoolW)}${pad('天数 days', 11)}${pad('首日 first', 12)}末日 last`,
+      `${padEnd('证件号 ID (masked)', 22)}${padEnd('姓名 name', nameW)}${padEnd('学校 school', schoolW)}${padEnd('天数 days', 11)}${padEnd('首日 first', 12)}末日 last`,
     );
     for (const s of shown) {
       lines.push(
-        `${pad(s.maskedId, 22)}${pad(s.name, nameW)}${pad(s.school, schoolW)}${pad(String(s.streakWorkingDays), 11)}${pad(s.firstAbsent, 12)}${s.lastAbsent}`,
+        `${padEnd(s.maskedId, 22)}${padEnd(s.name, nameW)}${padEnd(s.school, schoolW)}${padEnd(String(s.streakWorkingDays), 11)}${padEnd(s.firstAbsent, 12)}${s.lastAbsent}`,
       );
     }
     if (streaks.length > shown.length) {

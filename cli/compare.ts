@@ -13,13 +13,13 @@ import {
 } from '../services/comparison/domain/classify';
 import { writeResultsCsv, writeResultsJsonl, writeResultsXlsx } from '../services/comparison/domain/export';
 import type { IntakeOutcome, IntakeRow } from '../services/roster-intake/domain/intake';
-import { isRealDate } from '../services/roster-intake/domain/validate-values';
-import { todayInChina } from '../shared/china-date';
+import { isRealDate, todayInChina } from '../shared/dates';
 import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../shared/events/vocab';
 import { regionCodeSchema } from '../shared/org';
 import { generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { regionSettingsSchema } from '../shared/region-settings';
 import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
+import { cells, padEnd, padStart } from './terminal';
 
 /** The roster options, in the order files are read. */
 const ROSTER_OPTIONS = [
@@ -154,19 +154,6 @@ function settingsFrom(opts: CompareOptions): ComparisonSettings & { maxBytes: nu
 
 // ── printing ─────────────────────────────────────────────────────────────────────────────────────────
 
-/** Columns as a terminal shows them: CJK and full-width characters take two cells. */
-function cells(text: string): number {
-  let n = 0;
-  for (const ch of text)
-    n += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(
-      ch,
-    )
-      ? 2
-      : 1;
-  return n;
-}
-const padEnd = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - cells(text)));
-const padStart = (text: string, width: number) => ' '.repeat(Math.max(0, width - cells(text))) + text;
 const num = (n: number) => n.toLocaleString('en-US');
 
 function printSummary(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { ROSTER_CONTENT_TYPES } from '../services/roster-intake/domain/upload';
 import { rosterKindSchema } from '../shared/roster-kind';
 import { apiClient } from './api-client';
 import { progressBar } from './progress';
+import { rosterFileArgs } from './terminal';
 
 interface UploadView {
   id: string;
@@ -119,14 +120,7 @@ export function registerUploadCommand(program: Command): void {
         file: string,
         opts: { kind: string; org?: string; period?: string; report?: string; api?: string; token?: string },
       ) => {
-        const kind = rosterKindSchema.safeParse(opts.kind);
-        if (!kind.success) throw new Error(`--kind must be one of ${rosterKindSchema.options.join(', ')}`);
-        let size: number;
-        try {
-          size = statSync(file).size;
-        } catch {
-          throw new Error(`找不到文件 ${file}\nFile not found: ${file}`);
-        }
+        const { kind, size } = rosterFileArgs(file, opts.kind);
         const ext = path.extname(file).toLowerCase();
         const contentType =
           (ROSTER_CONTENT_TYPES as Record<string, readonly string[]>)[ext]?.[0] ?? 'application/octet-stream';
@@ -135,7 +129,7 @@ export function registerUploadCommand(program: Command): void {
           upload: UploadView;
           post: { url: string; fields: Record<string, string> };
         }>('/uploads', {
-          kind: kind.data,
+          kind,
           fileName: path.basename(file),
           size,
           contentType,

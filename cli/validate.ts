@@ -1,11 +1,12 @@
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type IntakeOutcome, processRoster } from '../services/roster-intake/domain/intake';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../services/roster-intake/domain/upload';
-import { todayInChina } from '../shared/china-date';
+import { todayInChina } from '../shared/dates';
 import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { ROSTER_KIND_NAMES_ZH, rosterKindSchema } from '../shared/roster-kind';
+import { rosterFileArgs } from './terminal';
 
 /** Prints what a user needs to read: how the file was read, the counts, and what to fix first. */
 export function printValidation(
@@ -57,21 +58,14 @@ export function registerValidateCommand(program: Command): void {
         '  npx kcbx validate 户籍.csv --kind household\n\nExit code: 0 when the file would be accepted, 3 when it would be rejected.',
     )
     .action(async (file: string, opts: { kind: string; sheet?: string; report?: string; today?: string }) => {
-      const kind = rosterKindSchema.safeParse(opts.kind);
-      if (!kind.success) throw new Error(`--kind must be one of ${rosterKindSchema.options.join(', ')}`);
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        throw new Error(`找不到文件 ${file}\nFile not found: ${file}`);
-      }
+      const { kind, size } = rosterFileArgs(file, opts.kind);
       // Offline nothing is stored; pseudonyms are computed only because the engine is the same.
       const secret = parsePseudonymSecret(generatePseudonymSecret()); // decoded once, not per row
       const issues: Parameters<typeof printValidation>[3] = [];
       const outcome = await processRoster({
         upload: {
           id: 'offline',
-          kind: kind.data,
+          kind,
           org: 'offline',
           period: 'offline',
           fileName: path.basename(file),
@@ -84,7 +78,7 @@ export function registerValidateCommand(program: Command): void {
         writeRows: async () => {},
         onIssues: (list) => issues.push(...list),
       });
-      printValidation(file, kind.data, outcome, issues);
+      printValidation(file, kind, outcome, issues);
       if (opts.report) {
         writeFileSync(
           opts.report,

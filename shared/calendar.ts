@@ -22,6 +22,7 @@
  */
 import chineseDaysData from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import { z } from 'zod';
+import { isRealDate } from './dates';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -267,14 +268,6 @@ function assertRange(from: string, to: string): void {
   assertDate(from);
   assertDate(to);
   if (to < from) throw new RangeError(`The range ends (${to}) before it starts (${from})`);
-}
-
-function isRealDate(date: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const utc = new Date(Date.UTC(y, m - 1, d));
-  return utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d;
 }
 
 function toUtc(date: string): Date {

@@ -1,4 +1,4 @@
-import { todayInChina } from './china-date';
+import { isRealDate, todayInChina } from './dates';
 /**
  * 居民身份证号码 — Chinese resident identity numbers (GB 11643-1999).
  *
@@ -290,12 +290,4 @@ function findBirthDateError(birthDate: string, today: string, from15: boolean): 
     };
   }
   return undefined;
-}
-
-function isRealDate(date: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const utc = new Date(Date.UTC(y, m - 1, d));
-  return utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d;
 }

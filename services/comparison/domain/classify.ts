@@ -1,3 +1,4 @@
+import { isRealDate } from '../../../shared/dates';
 /**
  * 四查三比对 — the comparison engine (DOMAIN §2). Rows of every roster kind are joined on the normalised
  * ID number and every child of compulsory age gets exactly one outcome, with the flags, the school and the
@@ -177,13 +178,6 @@ const OUTCOME_RANK = new Map<OutcomeCode, number>(OUTCOMES.map((o, i) => [o, i])
 
 function zeroCounts(): OutcomeCounts {
   return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as OutcomeCounts;
-}
-
-function isRealDate(date: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === date;
 }
 
 function checkSettings(s: ComparisonSettings): void {

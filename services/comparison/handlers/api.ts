@@ -2,7 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
-import { todayInChina } from '../../../shared/china-date';
+import { todayInChina } from '../../../shared/dates';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { outcomeCodeSchema } from '../../../shared/events/vocab';
 import { notFound } from '../../../shared/runtime/errors';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { publishEvents } from '../../../shared/aws/publish';
-import { todayInChina } from '../../../shared/china-date';
+import { todayInChina } from '../../../shared/dates';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';

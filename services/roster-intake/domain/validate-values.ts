@@ -1,3 +1,4 @@
+import { isRealDate } from '../../../shared/dates';
 /**
  * 单元格取值 — reading the values users type into roster cells: dates in every common spelling and as
  * Excel dates, yes/no words, and the Chinese terms of each category. Pure functions; the validator
@@ -15,15 +16,6 @@ import type {
 import type { RawCell } from './raw-rows';
 
 // ── dates ────────────────────────────────────────────────────────────────────────────────────────────
-
-/** True for a real calendar date written 'YYYY-MM-DD'. */
-export function isRealDate(date: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const utc = new Date(Date.UTC(y, m - 1, d));
-  return utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d;
-}
 
 function ymd(y: string, m: string, d: string): string | undefined {
   const date = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;

@@ -1,6 +1,6 @@
 import { canUpload } from '../../../shared/authz';
 import { env } from '../../../shared/aws/clients';
-import { todayInChina } from '../../../shared/china-date';
+import { todayInChina } from '../../../shared/dates';
 import { badRequest, forbidden } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
