@@ -8,6 +8,71 @@ const clockTime = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM, e.g. 15:00 / 应为 时:分，如 15:00');
 
 /**
+ * 双线责任人 — the two lines of responsibility plus the guardian. Which positions must be filled is the
+ * region's chain shape (双线四级六长, 八包, 十人制 …, `CaseRules.chain`); a case cannot leave
+ * SUSPECTED until every required position is filled.
+ */
+export const chainPositionSchema = z.enum([
+  // 政府线 — government line
+  'COUNTY_HEAD',
+  'TOWNSHIP_HEAD',
+  'VILLAGE_HEAD',
+  'GROUP_HEAD',
+  // 教育线 — education line
+  'BUREAU_HEAD',
+  'PRINCIPAL',
+  'HEAD_TEACHER',
+  'CONTACT_TEACHER',
+  // 监护人
+  'GUARDIAN',
+]);
+export type ChainPosition = z.infer<typeof chainPositionSchema>;
+
+export const CHAIN_POSITION_NAMES_ZH = {
+  COUNTY_HEAD: '县级包保领导',
+  TOWNSHIP_HEAD: '乡（镇）长',
+  VILLAGE_HEAD: '村（社区）主任',
+  GROUP_HEAD: '村民小组长',
+  BUREAU_HEAD: '教育局局长',
+  PRINCIPAL: '校长',
+  HEAD_TEACHER: '班主任',
+  CONTACT_TEACHER: '包保教师',
+  GUARDIAN: '监护人',
+} as const satisfies Record<ChainPosition, string>;
+
+/**
+ * 控辍工作规则 — the case rules that are region settings (issue 6 defaults): the chain's shape, the
+ * deadlines in working days, the follow-up period and the reporting snapshot cadence.
+ */
+export const caseRulesSchema = z
+  .strictObject({
+    /** Positions that must be filled before a case leaves SUSPECTED (default 双线四级 + guardian). */
+    chain: z
+      .array(chainPositionSchema)
+      .min(1)
+      .default(['TOWNSHIP_HEAD', 'VILLAGE_HEAD', 'PRINCIPAL', 'HEAD_TEACHER', 'CONTACT_TEACHER', 'GUARDIAN']),
+    /** 三线报告: due by the end of the Nth working day after the case opened. */
+    threeLineReportWorkingDays: z.number().int().min(0).max(10).default(1),
+    /** 首次家访: within N working days of opening. */
+    firstHomeVisitWorkingDays: z.number().int().min(1).max(30).default(5),
+    /** 劝返: a PERSUADING case with no logged action for N working days is overdue. */
+    persuadingIdleWorkingDays: z.number().int().min(1).max(60).default(10),
+    /** 送教上门: at least weekly — overdue after N calendar days without a visit. */
+    homeTeachingVisitDays: z.number().int().min(1).max(31).default(7),
+    /** 巩固: follow-up period after 复学 (one term, counted as 20 weeks). */
+    followUpDays: z.number().int().min(28).max(400).default(140),
+  })
+  .default({
+    chain: ['TOWNSHIP_HEAD', 'VILLAGE_HEAD', 'PRINCIPAL', 'HEAD_TEACHER', 'CONTACT_TEACHER', 'GUARDIAN'],
+    threeLineReportWorkingDays: 1,
+    firstHomeVisitWorkingDays: 5,
+    persuadingIdleWorkingDays: 10,
+    homeTeachingVisitDays: 7,
+    followUpDays: 140,
+  });
+export type CaseRules = z.infer<typeof caseRulesSchema>;
+
+/**
  * 地区设置 — the rules that differ between regions. The policy documents disagree on
  * several of them, so each is a setting rather than a fork of the code.
  */
@@ -28,6 +93,8 @@ export const regionSettingsSchema = z
     attendanceCutoff: clockTime.default('15:00'),
     /** IANA time zone of the region's calendar dates and cut-off times. */
     timeZone: z.string().default('Asia/Shanghai'),
+    /** 一生一案 rules: chain shape, deadlines, follow-up period. */
+    cases: caseRulesSchema,
   })
   .strict();
 
