@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { importJWK, jwtVerify } from 'jose';
+import type { RegionSettings } from '../../shared/region-settings';
 import { buildApp } from '../build-app';
 import { deployments } from '../config/deployments';
 import { PROJECT_ROOT } from '../constructs/service-function';
@@ -36,6 +37,8 @@ export interface LocalCloudOptions {
   functionLog?: (functionName: string, line: string) => void;
   /** Retries of a failed EventBridge target before its DLQ (default 2). */
   eventRetries?: number;
+  /** Region settings that replace the local deployment's (e.g. another county's absence threshold). */
+  settings?: Partial<RegionSettings>;
 }
 
 export interface LocalCloud {
@@ -61,11 +64,16 @@ const local = () => {
 };
 
 /** Synthesizes the local stack exactly as `cdk synth` would (functions run from source, so no bundling). */
-export function synthesizeLocalTemplate(outdir: string, extend?: (stack: RegionStack) => void) {
+export function synthesizeLocalTemplate(
+  outdir: string,
+  extend?: (stack: RegionStack) => void,
+  settings?: Partial<RegionSettings>,
+) {
   const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
     context: object;
   };
-  const { app, stacks } = buildApp([local()], {
+  const deployment = local();
+  const { app, stacks } = buildApp([{ ...deployment, settings: { ...deployment.settings, ...settings } }], {
     outdir,
     context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
   });
@@ -107,6 +115,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const { stackName, region, template } = synthesizeLocalTemplate(
     path.join(dataDir, 'cdk.out'),
     options.extend,
+    options.settings,
   );
 
   // The API server starts first: its URL is part of how the template resolves (ApiEndpoint).

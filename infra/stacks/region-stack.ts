@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/schema';
 import { Api } from '../constructs/api';
+import { Cases } from '../constructs/cases';
 import { Comparison } from '../constructs/comparison';
 import { DataLayer } from '../constructs/data';
 import { Identity } from '../constructs/identity';
@@ -60,6 +61,7 @@ export class RegionStack extends Stack {
     new Identity(this, 'Identity', this.platform);
     new RosterIntake(this, 'RosterIntake', this.platform);
     new Comparison(this, 'Comparison', this.platform);
+    new Cases(this, 'Cases', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);

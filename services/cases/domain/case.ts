@@ -82,6 +82,15 @@ export const PLACEMENT_NAMES_ZH = {
 export const FOUR_STEPS = ['EDUCATION', 'ORDER_TO_CORRECT', 'PENALTY', 'ENFORCEMENT_OR_SUIT'] as const;
 export type FourStep = (typeof FOUR_STEPS)[number];
 
+/** 缓学 / 休学 — the two kinds of approved deferral (the school-year table counts 休学 separately). */
+export const deferralKindSchema = z.enum(['POSTPONEMENT', 'SUSPENSION']);
+export type DeferralKind = z.infer<typeof deferralKindSchema>;
+
+export const DEFERRAL_KIND_NAMES_ZH = {
+  POSTPONEMENT: '缓学',
+  SUSPENSION: '休学',
+} as const satisfies Record<DeferralKind, string>;
+
 /** 六有 — what a returned student's follow-up must show (课本, 作业, 辅导, 测试, 成绩, 资助). */
 export const sixHaveItemSchema = z.enum(['TEXTBOOKS', 'HOMEWORK', 'TUTORING', 'TESTS', 'GRADES', 'AID']);
 export type SixHaveItem = z.infer<typeof sixHaveItemSchema>;
@@ -174,7 +183,14 @@ export const caseRecordSchema = z.strictObject({
       documentRef: documentRefSchema,
       deadline: localDateSchema.optional(),
       reminders: z
-        .array(z.strictObject({ date: localDateSchema, documentRef: documentRefSchema }))
+        .array(
+          z.strictObject({
+            date: localDateSchema,
+            documentRef: documentRefSchema,
+            /** 催告期限 — the day the 催告书 gives the guardian to comply (absent on older records). */
+            deadline: localDateSchema.optional(),
+          }),
+        )
         .default([]),
     }),
   ),
@@ -188,7 +204,13 @@ export const caseRecordSchema = z.strictObject({
     })
     .optional(),
   deferral: z
-    .strictObject({ documentRef: documentRefSchema, approvedOn: localDateSchema, endDate: localDateSchema })
+    .strictObject({
+      documentRef: documentRefSchema,
+      approvedOn: localDateSchema,
+      endDate: localDateSchema,
+      /** 缓学 or 休学 (absent on older records). */
+      kind: deferralKindSchema.optional(),
+    })
     .optional(),
   returned: z
     .strictObject({ school: z.string(), returnedOn: localDateSchema, followUpEnds: localDateSchema })

@@ -1,0 +1,134 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { DurableQueue } from './durable-queue';
+import type { Platform } from './platform';
+import { ServiceFunction } from './service-function';
+
+/** China has one time zone and no daylight saving: local = UTC + 8. */
+const CHINA_UTC_OFFSET_HOURS = 8;
+
+/** The UTC cron fields of a daily local time "HH:MM" in China. */
+export function chinaTimeToUtcCron(hhmm: string): { hour: string; minute: string } {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return { hour: String((h - CHINA_UTC_OFFSET_HOURS + 24) % 24), minute: String(m) };
+}
+
+/** The sweep runs early in the morning, before schools start work, China time. */
+const SWEEP_TIME = '06:30';
+
+/**
+ * Cases (一生一案): opens a case per suspected dropout, runs the daily attendance rule and the
+ * deadline sweep, and serves the case API. See services/cases/README.md.
+ */
+export class Cases extends Construct {
+  constructor(scope: Construct, id: string, platform: Platform) {
+    super(scope, id);
+    const { data, api, deployment } = platform;
+    const environment = {
+      KCBX_TABLE: data.table.tableName,
+      KCBX_EVENT_BUS: data.bus.eventBusName,
+      KCBX_PSEUDONYM_SECRET_ARN: data.pseudonymSecret.secretArn,
+    };
+    const fn = (fid: string, entry: string, handlerExport: string, description: string, timeout?: Duration) =>
+      new ServiceFunction(this, fid, {
+        platform,
+        service: 'cases',
+        entry: `services/cases/handlers/${entry}.ts`,
+        handlerExport,
+        description,
+        environment,
+        timeout,
+      }).fn;
+    const writer = (f: lambda.Function) => {
+      data.table.grantReadWriteData(f);
+      data.bus.grantPutEventsTo(f);
+      return f;
+    };
+
+    // Signals: dropout.suspected → queue → a case per child.
+    const signals = new DurableQueue(this, 'SignalQueue', {
+      key: platform.key,
+      alarmTopic: platform.alarmTopic,
+      visibilityTimeout: Duration.seconds(30 * 6),
+      removalPolicy: platform.removalPolicy,
+    });
+    const consumer = writer(
+      fn(
+        'Signals',
+        'signals',
+        'handler',
+        'Opens a case or adds the signal to the open one',
+        Duration.seconds(30),
+      ),
+    );
+    consumer.addEventSource(
+      new SqsEventSource(signals.queue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    new events.Rule(this, 'OnDropoutSuspected', {
+      eventBus: data.bus,
+      description: 'A child is suspected of having dropped out',
+      eventPattern: { source: ['kcbx.comparison', 'kcbx.cases'], detailType: ['dropout.suspected'] },
+      targets: [
+        new targets.SqsQueue(signals.queue, {
+          deadLetterQueue: data.busDeadLetters.queue,
+          retryAttempts: 10,
+        }),
+      ],
+    });
+
+    // The case API.
+    const open = writer(
+      fn('Open', 'api', 'openHandler', 'POST /cases: a manual report opens or joins a case'),
+    );
+    data.pseudonymSecret.grantRead(open);
+    api.route(HttpMethod.POST, '/cases', open, 'OpenCase');
+    const list = fn('List', 'api', 'listHandler', 'GET /cases: cases of the caller, with filters');
+    const get = fn('Get', 'api', 'getHandler', 'GET /cases/{id}: a case with its history');
+    for (const f of [list, get]) data.table.grantReadData(f);
+    api.route(HttpMethod.GET, '/cases', list, 'ListCases');
+    api.route(HttpMethod.GET, '/cases/{id}', get, 'GetCase');
+    const act = writer(fn('Act', 'api', 'actionHandler', 'POST /cases/{id}/actions: one command on a case'));
+    api.route(HttpMethod.POST, '/cases/{id}/actions', act, 'CaseAction');
+
+    // Attendance: one school day, and the daily rule at the region's cut-off.
+    const record = fn('RecordAttendance', 'attendance', 'recordHandler', 'POST /attendance: one school day');
+    data.table.grantReadWriteData(record);
+    data.pseudonymSecret.grantRead(record);
+    api.route(HttpMethod.POST, '/attendance', record, 'RecordAttendance');
+    const check = writer(
+      fn('AttendanceCheck', 'attendance', 'scheduledHandler', 'Daily attendance rule', Duration.minutes(5)),
+    );
+    new events.Rule(this, 'AttendanceSchedule', {
+      description: `Attendance rule at the cut-off ${deployment.settings.attendanceCutoff} China time, every day`,
+      schedule: events.Schedule.cron(chinaTimeToUtcCron(deployment.settings.attendanceCutoff)),
+      targets: [
+        new targets.LambdaFunction(check, { retryAttempts: 2, deadLetterQueue: data.busDeadLetters.queue }),
+      ],
+    });
+    const runCheck = writer(
+      fn('RunAttendanceCheck', 'attendance', 'runHandler', 'POST /checks/attendance: run the rule for a day'),
+    );
+    api.route(HttpMethod.POST, '/checks/attendance', runCheck, 'RunAttendanceCheck');
+
+    // Deadlines: the daily sweep.
+    const sweep = writer(
+      fn('Sweep', 'daily', 'scheduledHandler', 'Daily deadline sweep', Duration.minutes(10)),
+    );
+    new events.Rule(this, 'SweepSchedule', {
+      description: `Deadline sweep at ${SWEEP_TIME} China time, every day`,
+      schedule: events.Schedule.cron(chinaTimeToUtcCron(SWEEP_TIME)),
+      targets: [
+        new targets.LambdaFunction(sweep, { retryAttempts: 2, deadLetterQueue: data.busDeadLetters.queue }),
+      ],
+    });
+    const runSweep = writer(
+      fn('RunSweep', 'daily', 'runHandler', 'POST /checks/deadlines: sweep as of a day'),
+    );
+    api.route(HttpMethod.POST, '/checks/deadlines', runSweep, 'RunDeadlineSweep');
+  }
+}

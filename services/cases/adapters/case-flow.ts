@@ -1,0 +1,189 @@
+/**
+ * The cases service's write paths: a signal opens a case or joins the child's open one; a command
+ * changes a case under the optimistic lock; changes announce themselves through the case's outbox.
+ * Every step is safe to repeat (at-least-once delivery): a redelivered signal is recognised by its
+ * id, a lost race is retried from a fresh read, and events keep their ids when sent twice.
+ */
+
+import { env } from '../../../shared/aws/clients';
+import { publishEvents } from '../../../shared/aws/publish';
+import { todayInChina } from '../../../shared/dates';
+import type { Actor } from '../../../shared/org';
+import { type CaseRules, parseRegionSettings, type RegionSettings } from '../../../shared/region-settings';
+import { conflict } from '../../../shared/runtime/errors';
+import type { CaseAction } from '../domain/actions';
+import { type CaseRecord, type CaseSignal, isOpen } from '../domain/case';
+import { type CaseEvent, caseOpenedEvent, effectEvents } from '../domain/case-events';
+import { applyAction, openCase } from '../domain/transitions';
+import {
+  caseIdFor,
+  caseSeq,
+  clearPending,
+  insertCase,
+  latestCaseOfChild,
+  StaleCaseError,
+  type StoredCase,
+  saveCase,
+} from './cases-repo';
+
+/** The system itself, as the actor of what no person did (a signal, the daily schedule). */
+export function systemActor(region: string): Actor {
+  return { role: 'ops', org: region };
+}
+
+export interface FlowContext {
+  region: string;
+  settings: RegionSettings;
+  rules: CaseRules;
+  now: () => Date;
+  today: () => string;
+}
+
+/** The deployment's region and settings, from the function's environment. */
+export function flowContextFromEnv(): FlowContext {
+  const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  return {
+    region: env('KCBX_REGION_CODE'),
+    settings,
+    rules: settings.cases,
+    now: () => new Date(),
+    today: () => todayInChina(),
+  };
+}
+
+/** Sends a case's outbox and clears it. */
+export async function flush(stored: StoredCase): Promise<void> {
+  if (stored.pending.length === 0) return;
+  await publishEvents(stored.pending);
+  await clearPending(stored.record.caseId, stored.record.version);
+}
+
+export interface SignalInput {
+  child: CaseRecord['child'];
+  idNumber?: string;
+  name?: string;
+  school?: string;
+  schoolName?: string;
+  township?: string;
+  householdCounty?: string;
+  priority: boolean;
+  flags?: string[];
+  causeCategory?: CaseRecord['causeCategory'];
+  signal: CaseSignal;
+  actor?: Actor;
+  by?: string;
+}
+
+export type SignalOutcome = { caseId: string; outcome: 'opened' | 'joined' | 'duplicate' };
+
+const MAX_ATTEMPTS = 20;
+const backoff = (attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
+
+/**
+ * 一人一案 — opens a case for the child, or adds the signal to the child's open case. Two signals
+ * racing for the same child both try to write the same next case item; one wins, the other reads
+ * again and joins it. A signal already recorded (a redelivery) changes nothing.
+ */
+export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promise<SignalOutcome> {
+  const actor = input.actor ?? systemActor(ctx.region);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const latest = await latestCaseOfChild(input.child.childKey);
+    if (latest?.record.signals.some((s) => s.signalId === input.signal.signalId)) {
+      await flush(latest);
+      return { caseId: latest.record.caseId, outcome: 'duplicate' };
+    }
+    const at = ctx.now().toISOString();
+    if (latest && isOpen(latest.record.state)) {
+      const result = applyAction(
+        latest.record,
+        { type: 'ADD_SIGNAL', signal: input.signal },
+        // Joining a case is the system's doing whoever reported; the person is kept in `by`.
+        { actor: systemActor(ctx.region), by: input.by, now: at, today: ctx.today(), rules: ctx.rules },
+      );
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.en}`);
+      const events = effectEvents(result.record, result.effects, systemActor(ctx.region), at);
+      try {
+        await saveCase(result.record, latest.record.version, [...latest.pending, ...events]);
+      } catch (err) {
+        if (err instanceof StaleCaseError) continue;
+        throw err;
+      }
+      await flush({ record: result.record, pending: [...latest.pending, ...events] });
+      return { caseId: result.record.caseId, outcome: 'joined' };
+    }
+    const seq = latest ? caseSeq(latest.record.caseId) + 1 : 1;
+    const record = openCase({
+      caseId: caseIdFor(input.child.childKey, seq),
+      region: ctx.region,
+      child: input.child,
+      idNumber: input.idNumber,
+      name: input.name,
+      school: input.school,
+      schoolName: input.schoolName,
+      township: input.township,
+      householdCounty: input.householdCounty,
+      signal: input.signal,
+      priority: input.priority,
+      flags: input.flags,
+      causeCategory: input.causeCategory,
+      actor,
+      by: input.by,
+      now: at,
+      today: input.signal.receivedOn,
+      rules: ctx.rules,
+    });
+    const pending: CaseEvent[] = [caseOpenedEvent(record, at)];
+    if (await insertCase(record, pending)) {
+      await flush({ record, pending });
+      return { caseId: record.caseId, outcome: 'opened' };
+    }
+  }
+  throw new Error(
+    `could not record a signal for a child after ${MAX_ATTEMPTS} attempts (constant contention)`,
+  );
+}
+
+/**
+ * Applies a person's command to a case at the version they saw. A stale version is a 409 that
+ * names the current one; a refused transition is a 409 that says why and what to do.
+ */
+export async function runCommand(
+  stored: StoredCase,
+  expectedVersion: number,
+  action: CaseAction,
+  who: { actor: Actor; by?: string },
+  ctx: FlowContext,
+): Promise<CaseRecord> {
+  const current = stored.record;
+  if (current.version !== expectedVersion)
+    throw staleVersion(current.caseId, expectedVersion, current.version);
+  const at = ctx.now().toISOString();
+  const result = applyAction(current, action, {
+    actor: who.actor,
+    by: who.by,
+    now: at,
+    today: ctx.today(),
+    rules: ctx.rules,
+  });
+  if (!result.ok) throw conflict(result.error.code, { zh: result.error.zh, en: result.error.en });
+  const pending = [...stored.pending, ...effectEvents(result.record, result.effects, who.actor, at)];
+  try {
+    await saveCase(result.record, expectedVersion, pending);
+  } catch (err) {
+    if (err instanceof StaleCaseError) throw staleVersion(current.caseId, expectedVersion);
+    throw err;
+  }
+  await flush({ record: result.record, pending });
+  return result.record;
+}
+
+function staleVersion(caseId: string, expected: number, current?: number) {
+  const now = current === undefined ? '' : `（当前为第 ${current} 版）`;
+  const nowEn = current === undefined ? '' : ` (it is now at version ${current})`;
+  return conflict('STALE_VERSION', {
+    zh: `案件 ${caseId} 已被他人修改，您提交的是第 ${expected} 版${now}。请刷新后重新操作。`,
+    en: `Case ${caseId} was changed by someone else; you sent version ${expected}${nowEn}. Reload it and try again.`,
+  });
+}

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { childKeyer } from '../../../shared/aws/pseudonym-secret';
+import { caseStateSchema, causeCategorySchema } from '../../../shared/events/vocab';
+import { maskIdNumber, parseIdNumber } from '../../../shared/id-number';
+import { type Caller, schoolCodeSchema, townshipCodeSchema } from '../../../shared/org';
+import { badRequest, forbidden, notFound } from '../../../shared/runtime/errors';
+import { httpHandler, reply } from '../../../shared/runtime/http';
+import { createObservability } from '../../../shared/runtime/observability';
+import { type FlowContext, flowContextFromEnv, receiveSignal, runCommand } from '../adapters/case-flow';
+import { getCase, listCases, type StoredCase } from '../adapters/cases-repo';
+import { childIdentity } from '../adapters/child-identity';
+import { caseCommandSchema } from '../domain/actions';
+import { type CaseRecord, noteSchema } from '../domain/case';
+import { viewCase, viewCaseSummary } from '../domain/case-view';
+import { isOverdue } from '../domain/deadlines';
+
+const observability = createObservability('cases');
+const readers = ['school', 'township', 'county', 'ops'] as const;
+const workers = ['school', 'township', 'county'] as const;
+const idPath = z.object({
+  id: z.string().regex(/^case-[a-z2-7]{32}-\d{1,6}$/, 'a case id such as case-…-1'),
+});
+
+function scopeOf(record: CaseRecord) {
+  return {
+    region: record.region,
+    township: record.township?.startsWith(record.region) ? record.township : undefined,
+    school: record.school && /^\d{10}$/.test(record.school) ? record.school : undefined,
+  };
+}
+
+/** The case if the caller may see it; another organisation's case answers 404, as if absent. */
+async function caseFor(caller: Caller, caseId: string): Promise<StoredCase> {
+  const stored = await getCase(caseId);
+  if (!stored || !canAccess(caller, scopeOf(stored.record)).allowed)
+    throw notFound({ zh: `案件 ${caseId}`, en: `Case ${caseId}` });
+  return stored;
+}
+
+/**
+ * POST /cases — a school or township reports a child it knows about (人工报告). If the child already
+ * has an open case the report joins it (200), else a case is opened (201).
+ */
+export const openHandler = httpHandler({
+  observability,
+  roles: workers,
+  input: {
+    body: z.strictObject({
+      idNumber: z.string().min(1).max(40),
+      name: z.string().trim().min(1).max(50).optional(),
+      school: schoolCodeSchema.optional(),
+      township: townshipCodeSchema.optional(),
+      causeCategory: causeCategorySchema.optional(),
+      priority: z.boolean().default(false),
+      note: noteSchema,
+    }),
+  },
+  handle: async ({ caller, body, context }) => {
+    const ctx: FlowContext = flowContextFromEnv();
+    const id = parseIdNumber(body.idNumber, { today: ctx.today() });
+    if (!id.ok) throw badRequest(`ID_${id.error.code}`, { zh: id.error.zh, en: id.error.en });
+    const childKey = (await childKeyer())(id.id);
+    const identity = await childIdentity(childKey);
+    const school = body.school ?? (caller.role === 'school' ? caller.org : identity.school);
+    const township = body.township ?? (caller.role === 'township' ? caller.org : identity.township);
+    const scope = { region: ctx.region, school, township };
+    const allowed = canAccess(caller, scope);
+    if (!allowed.allowed) throw forbidden(allowed.reason.code, allowed.reason);
+    const result = await receiveSignal(
+      {
+        ...identity,
+        child: { childKey, maskedId: maskIdNumber(id.id) },
+        idNumber: id.id,
+        name: body.name ?? identity.name,
+        school,
+        township,
+        priority: body.priority,
+        causeCategory: body.causeCategory,
+        signal: {
+          source: 'MANUAL',
+          receivedOn: ctx.today(),
+          signalId: `manual:${context.awsRequestId}`,
+          evidence: [],
+          note: body.note,
+        },
+        actor: { role: caller.role, org: caller.org },
+        by: caller.sub,
+      },
+      ctx,
+    );
+    return reply(result.outcome === 'opened' ? 201 : 200, { ...result, href: `/cases/${result.caseId}` });
+  },
+});
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** GET /cases?state=&school=&township=&cause=&overdue=&priority= — the caller's cases, newest first. */
+export const listHandler = httpHandler({
+  observability,
+  roles: readers,
+  input: {
+    query: z.object({
+      state: caseStateSchema.optional(),
+      school: schoolCodeSchema.optional(),
+      township: townshipCodeSchema.optional(),
+      cause: causeCategorySchema.optional(),
+      overdue: flag.optional(),
+      priority: flag.optional(),
+      open: flag.optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(200),
+    }),
+  },
+  handle: async ({ caller, query }) => {
+    const ctx = flowContextFromEnv();
+    const scope = scopeFilterFor(caller);
+    const today = ctx.today();
+    const all = await listCases(ctx.region, scope.kind === 'school' ? scope.school : query.school);
+    const rows = all
+      .map((s) => s.record)
+      .filter((r) => canAccess(caller, scopeOf(r)).allowed)
+      .filter((r) => !query.state || r.state === query.state)
+      .filter((r) => !query.school || r.school === query.school)
+      .filter((r) => !query.township || r.township === query.township)
+      .filter((r) => !query.cause || r.causeCategory === query.cause)
+      .filter((r) => query.priority === undefined || r.priority === query.priority)
+      .filter((r) => query.overdue === undefined || isOverdue(r, ctx.rules, today) === query.overdue)
+      .sort((a, b) =>
+        a.openedOn === b.openedOn ? (a.caseId < b.caseId ? -1 : 1) : a.openedOn < b.openedOn ? 1 : -1,
+      );
+    const full = idVisibility(caller) === 'full';
+    return {
+      total: rows.length,
+      cases: rows.slice(0, query.limit).map((r) => viewCaseSummary(r, { full, rules: ctx.rules, today })),
+    };
+  },
+});
+
+/** GET /cases/{id} — the case with its full history. */
+export const getHandler = httpHandler({
+  observability,
+  roles: readers,
+  input: { path: idPath },
+  handle: async ({ caller, path }) => {
+    const ctx = flowContextFromEnv();
+    const stored = await caseFor(caller, path.id);
+    return viewCase(stored.record, {
+      full: idVisibility(caller) === 'full',
+      rules: ctx.rules,
+      today: ctx.today(),
+    });
+  },
+});
+
+/** POST /cases/{id}/actions {expectedVersion, action} — one command, optimistic-locked. */
+export const actionHandler = httpHandler({
+  observability,
+  roles: workers,
+  input: { path: idPath, body: caseCommandSchema },
+  handle: async ({ caller, path, body }) => {
+    const ctx = flowContextFromEnv();
+    const stored = await caseFor(caller, path.id);
+    const record = await runCommand(
+      stored,
+      body.expectedVersion,
+      body.action,
+      { actor: { role: caller.role, org: caller.org }, by: caller.sub },
+      ctx,
+    );
+    return viewCase(record, { full: idVisibility(caller) === 'full', rules: ctx.rules, today: ctx.today() });
+  },
+});

@@ -1,0 +1,312 @@
+import { describe, expect, it } from 'vitest';
+import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
+import { eventually, recorded, useLocalCloud } from '../local-cloud';
+import { addEventRecorder } from './subscriber';
+import { callApi, uploadRoster } from './uploads';
+
+// 东川's rule (3 working days), not the local 富民 default of 4.
+const local = useLocalCloud({
+  settings: { absenceThreshold: 3 },
+  extend: (stack) =>
+    addEventRecorder(
+      stack,
+      'CaseSubscriber',
+      {
+        source: ['kcbx.cases'],
+        detailType: [
+          'case.opened',
+          'case.state-changed',
+          'case.overdue',
+          'case.closed',
+          'student.returned',
+          'dropout.suspected',
+        ],
+      },
+      'case-events',
+    ),
+});
+
+const SCHOOL = '2153012401';
+const REGION = '530124';
+// A is at school every day; B misses three working days; C is reported by hand twice at once.
+const [A, B, C] = ['530124201503120057', '530124201407230061', '530124201601010070'];
+
+interface CaseView {
+  caseId: string;
+  version: number;
+  state: string;
+  source: string;
+  openedOn: string;
+  maskedId: string;
+  idNumber?: string;
+  name?: string;
+  overdue: boolean;
+  history: { version: number; action: string; from?: string; to?: string }[];
+  overdueItems?: unknown;
+}
+
+const events = async () =>
+  (await recorded(local().cloud, 'case-events')).map(
+    (b) => JSON.parse(b) as { 'detail-type': string; detail: any },
+  );
+
+describe('cases on the local cloud', () => {
+  it('runs a child from a 3-day absence to RETAINED, with the events a subscriber sees', async () => {
+    const { cloud, logs } = local();
+    const school = await cloud.token({ role: 'school', org: SCHOOL });
+    const county = await cloud.token({ role: 'county', org: REGION });
+    const otherSchool = await cloud.token({ role: 'school', org: '2153012402' });
+
+    const enrollment = csvBuffer(
+      [
+        ['学生姓名', '身份证件号', '学校标识码', '年级'],
+        ['张三', A, SCHOOL, '五年级'],
+        ['李四', B, SCHOOL, '六年级'],
+      ],
+      { encoding: 'utf-8' },
+    );
+    expect((await uploadRoster(cloud, school, 'enrollment', '学籍.csv', 'text/csv', enrollment)).status).toBe(
+      'accepted',
+    );
+
+    // Monday to Wednesday: B absent without leave.
+    for (const date of ['2026-03-02', '2026-03-03', '2026-03-04']) {
+      const res = await callApi(cloud, 'POST', '/attendance', school, {
+        date,
+        records: [
+          { idNumber: A, name: '张三', status: 'PRESENT' },
+          { idNumber: B, name: '李四', status: 'ABSENT_UNEXCUSED' },
+        ],
+      });
+      expect(res.status).toBe(201);
+    }
+    const check = await callApi<{ newSignals: number; missingSchools: string[] }>(
+      cloud,
+      'POST',
+      '/checks/attendance',
+      county,
+      { asOf: '2026-03-04' },
+    );
+    expect(check.status).toBe(200);
+    expect(check.body).toMatchObject({ newSignals: 1, missingSchools: [] });
+
+    await cloud.eventsIdle();
+    const opened = await eventually(async () => {
+      const res = await callApi<{ cases: CaseView[] }>(cloud, 'GET', '/cases', school);
+      return res.body.cases?.length === 1 && res.body.cases[0]!;
+    }, 30_000);
+    expect(opened).toMatchObject({
+      state: 'SUSPECTED',
+      source: 'ATTENDANCE',
+      openedOn: '2026-03-04',
+      maskedId: '5301**********0061',
+      idNumber: B,
+      name: '李四',
+    });
+    const id = opened.caseId;
+
+    // The rule run again the same day signals nothing new; another school does not see the case.
+    const again = await callApi<{ newSignals: number }>(cloud, 'POST', '/checks/attendance', county, {
+      asOf: '2026-03-04',
+    });
+    expect(again.body.newSignals).toBe(0);
+    expect((await callApi(cloud, 'GET', `/cases/${id}`, otherSchool)).status).toBe(404);
+
+    // 三线报告 was due by the end of Thursday: Friday's sweep raises it, a second sweep does not.
+    const sweep = await callApi<{ overdueEvents: number }>(cloud, 'POST', '/checks/deadlines', county, {
+      asOf: '2026-03-06',
+    });
+    expect(sweep.body.overdueEvents).toBe(3);
+    const sweep2 = await callApi<{ overdueEvents: number }>(cloud, 'POST', '/checks/deadlines', county, {
+      asOf: '2026-03-06',
+    });
+    expect(sweep2.body.overdueEvents).toBe(0);
+
+    const act = async (token: string, action: Record<string, unknown>) => {
+      const current = await callApi<CaseView>(cloud, 'GET', `/cases/${id}`, token);
+      const res = await callApi<CaseView & { error?: { code: string; zh: string } }>(
+        cloud,
+        'POST',
+        `/cases/${id}/actions`,
+        token,
+        { expectedVersion: current.body.version, action },
+      );
+      if (res.status !== 200) throw new Error(`${action.type}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+
+    for (const line of ['PROVINCE_PLATFORM', 'TOWNSHIP', 'COUNTY_BUREAU'])
+      await act(county, { type: 'ACKNOWLEDGE_REPORT', line, date: '2026-03-06' });
+    await act(school, {
+      type: 'ASSIGN_RESPONSIBLE',
+      chain: {
+        TOWNSHIP_HEAD: { name: '王乡长' },
+        VILLAGE_HEAD: { name: '赵主任' },
+        PRINCIPAL: { name: '钱校长' },
+        HEAD_TEACHER: { name: '孙老师' },
+        CONTACT_TEACHER: { name: '周老师' },
+        GUARDIAN: { name: '李父' },
+      },
+    });
+    await act(school, { type: 'START_VERIFYING' });
+    await act(school, { type: 'CONFIRM', note: '家访核实：在家务农，未到校' });
+    await act(school, {
+      type: 'LOG_HOME_VISIT',
+      date: '2026-03-06',
+      visitors: ['孙老师', '赵主任'],
+      outcome: '监护人同意下周返校',
+    });
+    await act(school, { type: 'START_PERSUADING' });
+    await act(school, {
+      type: 'LOG_HOME_VISIT',
+      date: '2026-03-09',
+      visitors: ['周老师'],
+      outcome: '监护人改口，拒绝送学',
+    });
+    await act(county, {
+      type: 'FOUR_STEP',
+      step: 'EDUCATION',
+      date: '2026-03-10',
+      documentRef: '富教宣〔2026〕3号',
+    });
+    const ordered = await act(county, {
+      type: 'FOUR_STEP',
+      step: 'ORDER_TO_CORRECT',
+      date: '2026-03-12',
+      documentRef: '富政责〔2026〕7号',
+      deadline: '2026-03-26',
+    });
+    expect(ordered.state).toBe('ORDER_TO_CORRECT');
+
+    // A stale version is refused and changes nothing.
+    const stale = await callApi<{ error: { code: string } }>(cloud, 'POST', `/cases/${id}/actions`, school, {
+      expectedVersion: 1,
+      action: { type: 'START_PERSUADING' },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('STALE_VERSION');
+
+    await act(school, { type: 'RETURN', school: SCHOOL, returnedOn: '2026-03-20' });
+    for (const date of ['2026-03-27', '2026-04-15', '2026-05-15', '2026-06-15', '2026-07-15', '2026-08-05'])
+      await act(school, {
+        type: 'LOG_FOLLOW_UP',
+        date,
+        items: ['TEXTBOOKS', 'HOMEWORK', 'TUTORING', 'TESTS'],
+      });
+    const retained = await act(school, { type: 'RETAIN' });
+    expect(retained.state).toBe('RETAINED');
+    const closed = await act(school, { type: 'CLOSE', note: '巩固期满，在校就读' });
+    expect(closed.state).toBe('CLOSED');
+    expect(closed.history.map((h) => h.to).filter(Boolean)).toEqual([
+      'SUSPECTED',
+      'VERIFYING',
+      'CONFIRMED',
+      'PERSUADING',
+      'EDUCATION',
+      'ORDER_TO_CORRECT',
+      'RETURNED',
+      'RETAINED',
+      'CLOSED',
+    ]);
+
+    await cloud.eventsIdle();
+    const seen = await eventually(async () => {
+      const all = (await events()).filter(
+        (e) => e.detail.caseId === id || e['detail-type'] === 'dropout.suspected',
+      );
+      return all.some((e) => e['detail-type'] === 'case.closed') && all;
+    });
+    const count = (type: string) => seen.filter((e) => e['detail-type'] === type).length;
+    expect(count('dropout.suspected')).toBe(1);
+    expect(count('case.opened')).toBe(1);
+    expect(count('case.overdue')).toBe(3);
+    expect(count('student.returned')).toBe(1);
+    expect(count('case.closed')).toBe(1);
+    expect(
+      seen
+        .filter((e) => e['detail-type'] === 'case.state-changed')
+        .map((e) => `${e.detail.from}>${e.detail.to}`),
+    ).toEqual([
+      'SUSPECTED>VERIFYING',
+      'VERIFYING>CONFIRMED',
+      'CONFIRMED>PERSUADING',
+      'PERSUADING>EDUCATION',
+      'EDUCATION>ORDER_TO_CORRECT',
+      'ORDER_TO_CORRECT>RETURNED',
+      'RETURNED>RETAINED',
+      'RETAINED>CLOSED',
+    ]);
+    // Each event once (ids unique), none with the raw ID number or the name.
+    expect(new Set(seen.map((e) => e.detail.eventId)).size).toBe(seen.length);
+    const wire = JSON.stringify(seen);
+    expect(wire).not.toContain(B);
+    expect(wire).not.toContain('李四');
+    expect(logs.join('\n')).not.toContain(B);
+  }, 180_000);
+
+  it('opens one case when two reports for the same child race', async () => {
+    const { cloud } = local();
+    const school = await cloud.token({ role: 'school', org: SCHOOL });
+    const report = () =>
+      callApi<{ caseId: string; outcome: string }>(cloud, 'POST', '/cases', school, {
+        idNumber: C,
+        name: '王五',
+        note: '家长电话告知孩子外出打工',
+      });
+    const [a, b] = await Promise.all([report(), report()]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.caseId).toBe(b.body.caseId);
+    expect([a.body.outcome, b.body.outcome].sort()).toEqual(['joined', 'opened']);
+    const view = await callApi<CaseView & { signals: unknown[] }>(
+      cloud,
+      'GET',
+      `/cases/${a.body.caseId}`,
+      school,
+    );
+    expect(view.body.signals).toHaveLength(2);
+    expect(view.body.state).toBe('SUSPECTED');
+  }, 60_000);
+
+  it('opens exactly one case when many signals for a child race on the table itself', async () => {
+    const { cloud } = local();
+    const fn = cloud.model.functions.find((f) => f.entry === 'services/cases/handlers/signals.ts')!;
+    Object.assign(process.env, cloud.awsEnv, fn.environment);
+    const { receiveSignal, flowContextFromEnv } = await import('../../services/cases/adapters/case-flow');
+    const { listCases } = await import('../../services/cases/adapters/cases-repo');
+    const child = { childKey: `c_${'r'.repeat(32)}`, maskedId: '5301**********0099' };
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        receiveSignal(
+          {
+            child,
+            school: SCHOOL,
+            priority: false,
+            signal: { source: 'COMPARISON', receivedOn: '2026-03-02', signalId: `race-${i}`, evidence: [] },
+          },
+          flowContextFromEnv(),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'opened')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'joined')).toHaveLength(7);
+    expect(new Set(outcomes.map((o) => o.caseId)).size).toBe(1);
+    const cases = (await listCases(REGION)).filter((c) => c.record.child.childKey === child.childKey);
+    expect(cases).toHaveLength(1);
+    expect(cases[0]!.record.signals.map((s) => s.signalId).sort()).toEqual(
+      Array.from({ length: 8 }, (_, i) => `race-${i}`).sort(),
+    );
+    // A redelivered signal changes nothing.
+    const again = await receiveSignal(
+      {
+        child,
+        priority: false,
+        signal: { source: 'COMPARISON', receivedOn: '2026-03-02', signalId: 'race-3', evidence: [] },
+      },
+      flowContextFromEnv(),
+    );
+    expect(again.outcome).toBe('duplicate');
+    expect(
+      (await listCases(REGION)).find((c) => c.record.child.childKey === child.childKey)!.record.version,
+    ).toBe(cases[0]!.record.version);
+  }, 60_000);
+});
