@@ -12,7 +12,7 @@ const local = useLocalCloud({
       stack,
       'CaseSubscriber',
       {
-        source: ['kcbx.cases'],
+        source: ['kcbx.cases', 'kcbx.comparison'],
         detailType: [
           'case.opened',
           'case.state-changed',
@@ -225,6 +225,7 @@ describe('cases on the local cloud', () => {
     expect(
       seen
         .filter((e) => e['detail-type'] === 'case.state-changed')
+        .sort((a, b) => a.detail.version - b.detail.version)
         .map((e) => `${e.detail.from}>${e.detail.to}`),
     ).toEqual([
       'SUSPECTED>VERIFYING',

@@ -3,16 +3,18 @@
  * unexcused-absence streak reached the threshold become suspected dropouts, and schools that had not
  * recorded the day's attendance by the cut-off are flagged. Pure: rows in, events out.
  */
-import { addWorkingDays, isWorkingDay, type WorkingCalendar } from '../../../shared/calendar';
+import { isWorkingDay, type WorkingCalendar } from '../../../shared/calendar';
 import { deriveEventId } from '../../../shared/events/envelope';
 import type { EventDetail } from '../../../shared/events/publishable';
 import { type AttendanceDay, computeAbsenceStreaks } from './absence-streaks';
 
-/** How far back the rule reads: long enough to measure a streak well past any threshold. */
-export const LOOKBACK_WORKING_DAYS = 30;
+/** How far back the rule reads (calendar days): a streak of about 30 working days, past any threshold. */
+export const LOOKBACK_DAYS = 45;
 
-export function lookbackStart(asOf: string, calendar?: WorkingCalendar): string {
-  return addWorkingDays(asOf, -LOOKBACK_WORKING_DAYS, calendar);
+export function lookbackStart(asOf: string): string {
+  const d = new Date(`${asOf}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - LOOKBACK_DAYS);
+  return d.toISOString().slice(0, 10);
 }
 
 /** An attendance row with the child's pseudonym and where it came from (roster upload and line). */
