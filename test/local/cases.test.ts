@@ -310,4 +310,44 @@ describe('cases on the local cloud', () => {
       (await listCases(REGION)).find((c) => c.record.child.childKey === child.childKey)!.record.version,
     ).toBe(cases[0]!.record.version);
   }, 60_000);
+
+  it('sends the events a crash left in a case outbox on the next sweep', async () => {
+    const { cloud } = local();
+    const fn = cloud.model.functions.find((f) => f.entry === 'services/cases/handlers/signals.ts')!;
+    Object.assign(process.env, cloud.awsEnv, fn.environment);
+    const { flowContextFromEnv, systemActor } = await import('../../services/cases/adapters/case-flow');
+    const { insertCase, caseIdFor, getCase } = await import('../../services/cases/adapters/cases-repo');
+    const { openCase } = await import('../../services/cases/domain/transitions');
+    const { caseOpenedEvent } = await import('../../services/cases/domain/case-events');
+    const ctx = flowContextFromEnv();
+    const child = { childKey: `c_${'k'.repeat(32)}`, maskedId: '5301**********0088' };
+    const at = new Date().toISOString();
+    const record = openCase({
+      caseId: caseIdFor(child.childKey, 1),
+      region: REGION,
+      child,
+      school: SCHOOL,
+      priority: false,
+      signal: { source: 'COMPARISON', receivedOn: '2026-03-02', signalId: 'crash-1', evidence: [] },
+      actor: systemActor(REGION),
+      now: at,
+      today: '2026-03-02',
+      rules: ctx.rules,
+    });
+    // The write happened, the process died before publishing: the event waits in the outbox.
+    expect(await insertCase(record, [caseOpenedEvent(record, at)])).toBe(true);
+    expect((await getCase(record.caseId))!.pending).toHaveLength(1);
+
+    const county = await cloud.token({ role: 'county', org: REGION });
+    await callApi(cloud, 'POST', '/checks/deadlines', county, { asOf: '2026-03-02' });
+    await cloud.eventsIdle();
+    const opened = await eventually(async () => {
+      const found = (await events()).filter(
+        (e) => e['detail-type'] === 'case.opened' && e.detail.caseId === record.caseId,
+      );
+      return found.length > 0 && found;
+    });
+    expect(opened).toHaveLength(1);
+    expect((await getCase(record.caseId))!.pending).toHaveLength(0);
+  }, 60_000);
 });
