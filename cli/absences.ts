@@ -16,7 +16,7 @@ import { regionCodeSchema } from '../shared/org';
 import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { parseRegionSettings } from '../shared/region-settings';
 import type { AttendanceRecord } from '../shared/rosters/records';
-import { cells, padEnd } from './terminal';
+import { cells, padEnd } from '../shared/text-width';
 
 /** Offline files are read from disk, not uploaded: the 50 MiB upload limit does not apply. */
 const MAX_FILE_BYTES = 500 * 1024 * 1024;

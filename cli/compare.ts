@@ -19,7 +19,7 @@ import { regionCodeSchema } from '../shared/org';
 import { generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { regionSettingsSchema } from '../shared/region-settings';
 import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
-import { cells, padEnd, padStart } from './terminal';
+import { cells, padEnd, padStart } from '../shared/text-width';
 
 /** The roster options, in the order files are read. */
 const ROSTER_OPTIONS = [

@@ -35,7 +35,7 @@ export interface AttendanceCheckInput {
 }
 
 export interface AttendanceCheckResult {
-  suspected: EventDetail<'dropout.suspected'>[];
+  suspected: Extract<EventDetail<'dropout.suspected'>, { source: 'ATTENDANCE' }>[];
   missing: EventDetail<'attendance.missing'>[];
 }
 
@@ -52,7 +52,7 @@ export function runAttendanceCheck(input: AttendanceCheckInput): AttendanceCheck
     if (r.date === asOf && r.schoolCode) recordedToday.add(r.schoolCode);
   }
 
-  const suspected: EventDetail<'dropout.suspected'>[] = [];
+  const suspected: AttendanceCheckResult['suspected'] = [];
   for (const streak of computeAbsenceStreaks(rows, { asOf, threshold: input.threshold, calendar })) {
     const latest = byId.get(streak.idNumber)!;
     suspected.push({
