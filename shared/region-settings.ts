@@ -72,6 +72,57 @@ export const caseRulesSchema = z
   });
 export type CaseRules = z.infer<typeof caseRulesSchema>;
 
+/** 报送层级 — who a snapshot is reported to. */
+export const reportingLevelSchema = z.enum(['school', 'county', 'city', 'province']);
+export type ReportingLevel = z.infer<typeof reportingLevelSchema>;
+
+export const REPORTING_LEVEL_NAMES_ZH = {
+  school: '学校',
+  county: '县（区）',
+  city: '市（州）',
+  province: '省',
+} as const satisfies Record<ReportingLevel, string>;
+
+/**
+ * 报送周期. The periods tile the calendar and all end on a month's last day:
+ * - MONTH, QUARTER: calendar months and quarters.
+ * - SEMESTER: September to February and March to August. A semester is reported at the end of February
+ *   and the end of August rather than at the end of teaching (January, July): each snapshot then closes
+ *   the period just before the next 四查三比对 (about a week into the September and March terms, DOMAIN
+ *   §2), the holidays' cases are inside it, and two semesters make one school year.
+ * - SCHOOL_YEAR: 1 September to 31 August (the entry cut-off date is 31 August in most counties).
+ */
+export const reportingPeriodSchema = z.enum(['MONTH', 'QUARTER', 'SEMESTER', 'SCHOOL_YEAR']);
+export type ReportingPeriod = z.infer<typeof reportingPeriodSchema>;
+
+export const REPORTING_PERIOD_NAMES_ZH = {
+  MONTH: '每月',
+  QUARTER: '每季度',
+  SEMESTER: '每学期',
+  SCHOOL_YEAR: '每学年',
+} as const satisfies Record<ReportingPeriod, string>;
+
+const DEFAULT_CADENCE = {
+  school: 'MONTH',
+  county: 'QUARTER',
+  city: 'SEMESTER',
+  province: 'SCHOOL_YEAR',
+} as const satisfies Record<ReportingLevel, ReportingPeriod>;
+
+/**
+ * 台账快照报送周期 — a region setting: how often each level freezes the ledgers (issue 6 defaults: school
+ * monthly, county quarterly, city each semester, province each school year).
+ */
+export const reportingCadenceSchema = z
+  .strictObject({
+    school: reportingPeriodSchema.default(DEFAULT_CADENCE.school),
+    county: reportingPeriodSchema.default(DEFAULT_CADENCE.county),
+    city: reportingPeriodSchema.default(DEFAULT_CADENCE.city),
+    province: reportingPeriodSchema.default(DEFAULT_CADENCE.province),
+  })
+  .default(DEFAULT_CADENCE);
+export type ReportingCadence = z.infer<typeof reportingCadenceSchema>;
+
 /**
  * 地区设置 — the rules that differ between regions. The policy documents disagree on
  * several of them, so each is a setting rather than a fork of the code.
@@ -95,6 +146,8 @@ export const regionSettingsSchema = z
     timeZone: z.string().default('Asia/Shanghai'),
     /** 一生一案 rules: chain shape, deadlines, follow-up period. */
     cases: caseRulesSchema,
+    /** 台账快照: how often each level freezes the ledgers. */
+    reporting: reportingCadenceSchema,
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseState } from '../../../shared/events/vocab';
 import { checkDigit, maskIdNumber } from '../../../shared/id-number';
+import { reportingCadenceSchema } from '../../../shared/region-settings';
 import { type CaseRecord, caseRecordSchema, type OverdueRecord } from './case';
 import {
   type AgeCohortRow,
@@ -12,7 +13,6 @@ import {
   ledgerRowStatusZh,
   ledgerSnapshotSchema,
   overdueAsOf,
-  reportingCadenceSchema,
   reportingDates,
   reportingPeriodOf,
   snapshotDue,

@@ -25,6 +25,12 @@ import {
   suspicionSourceSchema,
 } from '../../../shared/events/vocab';
 import { actorSchema } from '../../../shared/org';
+import {
+  type ReportingCadence,
+  type ReportingLevel,
+  type ReportingPeriod,
+  reportingLevelSchema,
+} from '../../../shared/region-settings';
 import type { CaseRecord } from './case';
 import { FOUR_STEPS, type HistoryEntry, isOpen, type OverdueRecord, type ReportLine } from './case';
 
@@ -551,57 +557,6 @@ export function overdueAsOf(record: CaseRecord, asOf: string): OverdueRecord[] {
 }
 
 // ── reporting cadence and snapshots ──────────────────────────────────────────────────────────────────
-
-/** 报送层级 — who a snapshot is reported to. */
-export const reportingLevelSchema = z.enum(['school', 'county', 'city', 'province']);
-export type ReportingLevel = z.infer<typeof reportingLevelSchema>;
-
-export const REPORTING_LEVEL_NAMES_ZH = {
-  school: '学校',
-  county: '县（区）',
-  city: '市（州）',
-  province: '省',
-} as const satisfies Record<ReportingLevel, string>;
-
-/**
- * 报送周期. The periods tile the calendar and all end on a month's last day:
- * - MONTH, QUARTER: calendar months and quarters.
- * - SEMESTER: September to February and March to August. A semester is reported at the end of February
- *   and the end of August rather than at the end of teaching (January, July): each snapshot then closes
- *   the period just before the next 四查三比对 (about a week into the September and March terms, DOMAIN
- *   §2), the holidays' cases are inside it, and two semesters make one school year.
- * - SCHOOL_YEAR: 1 September to 31 August (the entry cut-off date is 31 August in most counties).
- */
-export const reportingPeriodSchema = z.enum(['MONTH', 'QUARTER', 'SEMESTER', 'SCHOOL_YEAR']);
-export type ReportingPeriod = z.infer<typeof reportingPeriodSchema>;
-
-export const REPORTING_PERIOD_NAMES_ZH = {
-  MONTH: '每月',
-  QUARTER: '每季度',
-  SEMESTER: '每学期',
-  SCHOOL_YEAR: '每学年',
-} as const satisfies Record<ReportingPeriod, string>;
-
-const DEFAULT_CADENCE = {
-  school: 'MONTH',
-  county: 'QUARTER',
-  city: 'SEMESTER',
-  province: 'SCHOOL_YEAR',
-} as const satisfies Record<ReportingLevel, ReportingPeriod>;
-
-/**
- * 台账快照报送周期 — a region setting: how often each level freezes the ledgers (issue 6 defaults: school
- * monthly, county quarterly, city each semester, province each school year).
- */
-export const reportingCadenceSchema = z
-  .strictObject({
-    school: reportingPeriodSchema.default(DEFAULT_CADENCE.school),
-    county: reportingPeriodSchema.default(DEFAULT_CADENCE.county),
-    city: reportingPeriodSchema.default(DEFAULT_CADENCE.city),
-    province: reportingPeriodSchema.default(DEFAULT_CADENCE.province),
-  })
-  .default(DEFAULT_CADENCE);
-export type ReportingCadence = z.infer<typeof reportingCadenceSchema>;
 
 function ymd(date: string): [number, number, number] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`expected a date YYYY-MM-DD, got ${date}`);
