@@ -33,6 +33,7 @@ export class Cases extends Construct {
       KCBX_TABLE: data.table.tableName,
       KCBX_EVENT_BUS: data.bus.eventBusName,
       KCBX_PSEUDONYM_SECRET_ARN: data.pseudonymSecret.secretArn,
+      KCBX_ROSTER_BUCKET: data.rosterBucket.bucketName,
     };
     const fn = (fid: string, entry: string, handlerExport: string, description: string, timeout?: Duration) =>
       new ServiceFunction(this, fid, {
@@ -130,5 +131,34 @@ export class Cases extends Construct {
       fn('RunSweep', 'daily', 'runHandler', 'POST /checks/deadlines: sweep as of a day'),
     );
     api.route(HttpMethod.POST, '/checks/deadlines', runSweep, 'RunDeadlineSweep');
+    // Snapshots are frozen by the sweep under reports/ (JSON), read back by the snapshot route.
+    for (const f of [sweep, runSweep]) {
+      data.grantWriteObjects(f, 'reports/');
+      data.grantReadObjects(f, 'reports/');
+    }
+
+    // Ledgers (台账), snapshots and statistics.
+    const report = (fid: string, handlerExport: string, description: string, route: string) => {
+      const f = fn(fid, 'reports', handlerExport, description, Duration.seconds(60));
+      data.table.grantReadData(f);
+      data.grantReadObjects(f, 'reports/');
+      api.route(HttpMethod.GET, route, f, fid);
+      return f;
+    };
+    report('Ledgers', 'ledgersHandler', 'GET /ledgers: the three Ministry ledgers as of a date', '/ledgers');
+    const exporter = report(
+      'LedgerExport',
+      'ledgerExportHandler',
+      'GET /ledgers/export: the ledger workbook',
+      '/ledgers/export',
+    );
+    data.grantWriteObjects(exporter, 'reports/');
+    report(
+      'Snapshots',
+      'snapshotsHandler',
+      'GET /ledgers/snapshots: frozen ledger snapshots',
+      '/ledgers/snapshots',
+    );
+    report('Stats', 'statsHandler', 'GET /stats: case statistics of a period', '/stats');
   }
 }

@@ -243,6 +243,54 @@ describe('cases on the local cloud', () => {
     expect(wire).not.toContain(B);
     expect(wire).not.toContain('李四');
     expect(logs.join('\n')).not.toContain(B);
+
+    // The ledgers: closed with its evidence, the row has left the open ledgers (动态销号).
+    const ledgers = await callApi<{
+      suspected: unknown[];
+      dropouts: unknown[];
+      cleared: {
+        suspected: { caseId: string; exit?: { closedAs?: string } }[];
+        dropouts: { caseId: string }[];
+      };
+    }>(cloud, 'GET', '/ledgers', county);
+    expect(ledgers.status).toBe(200);
+    expect(ledgers.body.suspected).toEqual([]);
+    expect(ledgers.body.dropouts).toEqual([]);
+    expect(ledgers.body.cleared.dropouts.map((r) => r.caseId)).toContain(id);
+
+    const exported = await callApi<{ url: string; cases: number }>(cloud, 'GET', '/ledgers/export', school);
+    expect(exported.status).toBe(200);
+    expect(exported.body.cases).toBe(1);
+    const xlsx = Buffer.from(await (await fetch(exported.body.url)).arrayBuffer());
+    expect(xlsx.subarray(0, 2).toString()).toBe('PK');
+
+    const stats = await callApi<{ county: { openNow: number }; schools: { school: string }[] }>(
+      cloud,
+      'GET',
+      '/stats?period=2026-11',
+      county,
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body.county.openNow).toBe(0);
+    expect((await callApi(cloud, 'GET', '/stats?period=spring', county)).status).toBe(400);
+
+    // The sweep on 1 November freezes October's school snapshot once.
+    const monthEnd = await callApi<{ snapshots: number }>(cloud, 'POST', '/checks/deadlines', county, {
+      asOf: '2026-11-01',
+    });
+    expect(monthEnd.body.snapshots).toBeGreaterThan(0);
+    const rerun = await callApi<{ snapshots: number }>(cloud, 'POST', '/checks/deadlines', county, {
+      asOf: '2026-11-01',
+    });
+    expect(rerun.body.snapshots).toBe(0);
+    const frozen = await callApi<{ verified: boolean; counts: object }>(
+      cloud,
+      'GET',
+      `/ledgers/snapshots?level=school&periodEnd=2026-10-31`,
+      school,
+    );
+    expect(frozen.status).toBe(200);
+    expect(frozen.body.verified).toBe(true);
   }, 180_000);
 
   it('opens one case when two reports for the same child race', async () => {

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { localDateSchema } from '../../../shared/events/envelope';
+import { type ReportingCadence, reportingLevelSchema } from '../../../shared/region-settings';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { flowContextFromEnv, flush, systemActor } from '../adapters/case-flow';
 import { casePages, getCase, StaleCaseError, saveCase } from '../adapters/cases-repo';
+import { latestAgeCohort } from '../adapters/reporting-inputs';
+import { freezeOnce } from '../adapters/snapshots-repo';
+import type { CaseRecord } from '../domain/case';
+import { buildLedgers, freezeSnapshot, snapshotDue } from '../domain/ledgers';
 import { sweepCase } from '../domain/sweep';
 
 const observability = createObservability('cases');
@@ -20,9 +25,11 @@ async function sweep(today: string) {
   let changed = 0;
   let overdueEvents = 0;
   let seen = 0;
+  const records: CaseRecord[] = [];
   for await (const page of casePages(ctx.region)) {
     for (const listed of page) {
       seen++;
+      records.push(listed.record);
       for (let attempt = 0; attempt < 2; attempt++) {
         const stored = attempt === 0 ? listed : await getCase(listed.record.caseId);
         if (!stored) break;
@@ -47,10 +54,50 @@ async function sweep(today: string) {
       }
     }
   }
+  const snapshots = await freezeDueSnapshots(ctx.region, ctx.settings.reporting, records, today, ctx.now());
   metrics.addMetric('CasesSwept', 'Count', seen);
   metrics.addMetric('OverdueRaised', 'Count', overdueEvents);
-  logger.info('daily sweep done', { today, cases: seen, changed, overdueEvents });
-  return { today, cases: seen, changed, overdueEvents };
+  logger.info('daily sweep done', { today, cases: seen, changed, overdueEvents, snapshots });
+  return { today, cases: seen, changed, overdueEvents, snapshots };
+}
+
+function dayBefore(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * 台账快照: on the day after a reporting period ends, freeze the ledgers as of its last day for each
+ * level whose cadence ends then — one per school for the school level, one for the region otherwise.
+ * A snapshot already frozen is never replaced, so a rerun of the sweep changes nothing.
+ */
+async function freezeDueSnapshots(
+  region: string,
+  cadence: ReportingCadence,
+  records: readonly CaseRecord[],
+  today: string,
+  now: Date,
+): Promise<number> {
+  const periodEnd = dayBefore(today);
+  const levels = reportingLevelSchema.options.filter((level) => snapshotDue(cadence[level], periodEnd));
+  if (levels.length === 0) return 0;
+  const children = await latestAgeCohort(region);
+  const takenAt = now.toISOString();
+  let frozen = 0;
+  for (const level of levels) {
+    const units =
+      level === 'school'
+        ? [...new Set([...records, ...children].map((r) => r.school).filter((s): s is string => Boolean(s)))]
+        : [region];
+    for (const org of units) {
+      const mine = <T extends { school?: string }>(rows: readonly T[]) =>
+        level === 'school' ? rows.filter((r) => r.school === org) : [...rows];
+      const ledgers = buildLedgers({ records: mine(records), children: mine(children), asOf: periodEnd });
+      if (await freezeOnce(region, freezeSnapshot(ledgers, { level, org, periodEnd, takenAt }))) frozen++;
+    }
+  }
+  return frozen;
 }
 
 /** The daily schedule (early morning, China time). */

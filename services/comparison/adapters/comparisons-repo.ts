@@ -194,3 +194,29 @@ export async function markSent(childKey: string, resolved: boolean) {
     await dynamo().send(new UpdateCommand({ TableName: table(), Key, UpdateExpression: 'REMOVE pending' }));
   }
 }
+
+/** The region's most recent completed run (newest first on gsi1), if any. */
+export async function latestCompletedRun(region: string): Promise<ComparisonRun | undefined> {
+  const pages = queryPages({
+    TableName: table(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': `COMPARISONS#${region}` },
+    ScanIndexForward: false,
+  });
+  for await (const page of pages) {
+    const done = page.find((item) => item.status === 'completed');
+    if (done) return getRun(String(done.id));
+  }
+  return undefined;
+}
+
+/** Every result of a run, page by page. */
+export async function* resultPages(runId: string): AsyncGenerator<StoredResult[]> {
+  for await (const page of queryPages({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+    ExpressionAttributeValues: { ':pk': `COMPARISON#${runId}`, ':r': 'R#' },
+  }))
+    yield page as unknown as StoredResult[];
+}

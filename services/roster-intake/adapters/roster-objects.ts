@@ -56,3 +56,14 @@ export async function reportDownloadUrl(
     { expiresIn: expiresSeconds },
   );
 }
+
+/** A stored report's text (e.g. a frozen ledger snapshot), or undefined when there is none. */
+export async function readReport(key: string): Promise<string | undefined> {
+  try {
+    const res = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: key }));
+    return await res.Body!.transformToString('utf8');
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw err;
+  }
+}

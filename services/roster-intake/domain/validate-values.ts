@@ -343,19 +343,23 @@ const CHINESE_DIGITS: Record<string, number> = {
 };
 
 /**
- * 学段 from 年级: 一年级…六年级 (also 1年级, 小学三年级) are PRIMARY; 七年级…九年级, 初一…初三 and
- * 初中一年级 are JUNIOR. Anything else (2025级, 高一) has no stage.
+ * 年级 as a number 1–9: 一年级…九年级 (also 1年级, 小学三年级), 初一…初三 and 初中一年级 (7–9). Anything else
+ * (2025级, 高一) has none.
  */
-export function stageFromGrade(grade: string): SchoolStage | undefined {
+export function gradeNumber(grade: string): number | undefined {
   const g = normaliseValue(grade);
   let m = /^(?:小学)?([一二三四五六七八九1-9])年级$/.exec(g);
-  if (m) {
-    const n = CHINESE_DIGITS[m[1]!] ?? Number(m[1]);
-    return n <= 6 ? 'PRIMARY' : 'JUNIOR';
-  }
+  if (m) return CHINESE_DIGITS[m[1]!] ?? Number(m[1]);
   m = /^初(?:中)?([一二三1-3])(?:年级)?$/.exec(g);
-  if (m) return 'JUNIOR';
+  if (m) return 6 + (CHINESE_DIGITS[m[1]!] ?? Number(m[1]));
   return undefined;
+}
+
+/** 学段 from 年级: grades 1–6 are PRIMARY, 7–9 JUNIOR (see {@link gradeNumber}). */
+export function stageFromGrade(grade: string): SchoolStage | undefined {
+  const n = gradeNumber(grade);
+  if (n === undefined) return undefined;
+  return n <= 6 ? 'PRIMARY' : 'JUNIOR';
 }
 
 // ── names and text ──────────────────────────────────────────────────────────────────────────────────
