@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAbsencesCommand } from './absences';
 import { registerCompareCommand } from './compare';
+import { registerSubsidyCommand } from './subsidy';
 import { registerTokenCommand } from './token';
 import { registerUploadCommand } from './upload';
 import { registerValidateCommand } from './validate';
@@ -15,6 +16,7 @@ registerValidateCommand(program);
 registerUploadCommand(program);
 registerCompareCommand(program);
 registerAbsencesCommand(program);
+registerSubsidyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);
