@@ -8,6 +8,7 @@ import { CASE_STATE_NAMES_ZH, CAUSE_CATEGORY_NAMES_ZH } from '../../../shared/ev
 import type { CaseRules } from '../../../shared/region-settings';
 import { type CaseRecord, isOpen } from './case';
 import { dutiesOf, isOverdue } from './deadlines';
+import { threeLineReports } from './three-line-report';
 
 export interface ViewOptions {
   full: boolean;
@@ -50,6 +51,7 @@ export function viewCase(record: CaseRecord, options: ViewOptions) {
       ? record.chain
       : Object.fromEntries(Object.entries(record.chain).map(([k, p]) => [k, { title: p?.title }])),
     duties: isOpen(record.state) ? dutiesOf(record, rules) : [],
+    threeLineReports: threeLineReports(record, { full }),
     today,
   };
 }
