@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAbsencesCommand } from './absences';
 import { registerCompareCommand } from './compare';
+import { registerStatsCommand } from './stats';
 import { registerSubsidyCommand } from './subsidy';
 import { registerTokenCommand } from './token';
 import { registerUploadCommand } from './upload';
@@ -16,6 +17,7 @@ registerValidateCommand(program);
 registerUploadCommand(program);
 registerCompareCommand(program);
 registerAbsencesCommand(program);
+registerStatsCommand(program);
 registerSubsidyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

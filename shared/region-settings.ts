@@ -148,6 +148,15 @@ export const regionSettingsSchema = z
     cases: caseRulesSchema,
     /** 台账快照: how often each level freezes the ledgers. */
     reporting: reportingCadenceSchema,
+    /**
+     * 资助政策 — the built-in subsidy policy a run uses when the request names none (services/subsidy).
+     * Named, not picked by region: the province variant shipped with kcbx is an example, and a region moves
+     * to its own policy only when its finance bureau says so. Checked against the built-ins at synth time.
+     */
+    subsidyPolicy: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,39}$/, 'a built-in policy name such as national-baseline')
+      .default('national-baseline'),
   })
   .strict();
 

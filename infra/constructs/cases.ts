@@ -72,8 +72,11 @@ export class Cases extends Construct {
     );
     new events.Rule(this, 'OnDropoutSuspected', {
       eventBus: data.bus,
-      description: 'A child is suspected of having dropped out',
-      eventPattern: { source: ['kcbx.comparison', 'kcbx.cases'], detailType: ['dropout.suspected'] },
+      description: 'A child is suspected of having dropped out, or a later comparison explains one',
+      eventPattern: {
+        source: ['kcbx.comparison', 'kcbx.cases'],
+        detailType: ['dropout.suspected', 'dropout.resolved'],
+      },
       targets: [
         new targets.SqsQueue(signals.queue, {
           deadLetterQueue: data.busDeadLetters.queue,

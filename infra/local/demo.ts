@@ -71,6 +71,9 @@ export function demoChildren(count = 240): DemoChild[] {
 const csv = (rows: string[][]) =>
   Buffer.from(`\uFEFF${rows.map((r) => r.join(',')).join('\r\n')}\r\n`, 'utf8');
 
+const townshipOf = (school: string) =>
+  DEMO_COUNTY.townships.find((t) => t.schools.some((s) => s.code === school))?.code ?? '';
+
 /** The rosters the demo county uploads, as each organisation would. */
 export function demoRosters(children = demoChildren()) {
   const rosters: {
@@ -80,29 +83,6 @@ export function demoRosters(children = demoChildren()) {
     fileName: string;
     content: Buffer;
   }[] = [];
-  rosters.push({
-    org: DEMO_COUNTY.region,
-    role: 'county',
-    kind: 'household',
-    fileName: '富民县户籍适龄儿童.csv',
-    content: csv([
-      ['富民县2025年户籍适龄儿童少年名单'],
-      ['序号', '姓名', '公民身份号码', '户籍地址'],
-      ...children
-        .filter((c) => c.fate !== 'unenrolled')
-        .map((c, i) => [String(i + 1), c.name, c.id, `${c.school.name}附近`]),
-    ]),
-  });
-  rosters.push({
-    org: DEMO_COUNTY.region,
-    role: 'county',
-    kind: 'poverty',
-    fileName: '脱贫户及三类监测对象.csv',
-    content: csv([
-      ['姓名', '身份证号', '监测类型'],
-      ...children.filter((c) => c.poor).map((c) => [c.name, c.id, '脱贫户']),
-    ]),
-  });
   for (const school of DEMO_COUNTY.townships.flatMap((t): readonly DemoSchool[] => t.schools)) {
     const mine = children.filter((c) => c.school.code === school.code);
     rosters.push({
@@ -138,6 +118,32 @@ export function demoRosters(children = demoChildren()) {
       ]),
     });
   }
+  // The county's rosters come after the schools': each accepted roster reruns the comparison, and a
+  // 户籍 roster compared with only some schools' 学籍 would report every other school's children as
+  // not enrolled (they would be closed again by the next run, 比对销号, but only after opening cases).
+  rosters.push({
+    org: DEMO_COUNTY.region,
+    role: 'county',
+    kind: 'poverty',
+    fileName: '脱贫户及三类监测对象.csv',
+    content: csv([
+      ['姓名', '身份证号', '监测类型'],
+      ...children.filter((c) => c.poor).map((c) => [c.name, c.id, '脱贫户']),
+    ]),
+  });
+  rosters.push({
+    org: DEMO_COUNTY.region,
+    role: 'county',
+    kind: 'household',
+    fileName: '富民县户籍适龄儿童.csv',
+    content: csv([
+      ['富民县2025年户籍适龄儿童少年名单'],
+      ['序号', '姓名', '公民身份号码', '户籍地址', '户籍地行政区划代码'],
+      ...children
+        .filter((c) => c.fate !== 'unenrolled')
+        .map((c, i) => [String(i + 1), c.name, c.id, `${c.school.name}附近`, townshipOf(c.school.code)]),
+    ]),
+  });
   return rosters;
 }
 

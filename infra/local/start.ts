@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { deployments } from '../config/deployments';
 import { loadDemo } from './demo';
+import { loadDemoCases } from './demo-cases';
 import { startLocalCloud } from './local-cloud';
 import { localDataDir } from './paths';
 
@@ -67,6 +69,19 @@ try {
     );
     lines.push(
       `  curl -s -H "Authorization: Bearer $TOKEN" "${cloud.apiUrl}/comparisons/${demo.comparisonId}/results?outcome=ENROLLED_ABSENT"`,
+    );
+    console.error('Opening and working the demo cases (一生一案)…');
+    const expected = (demo.counts.ENROLLED_ABSENT ?? 0) + (demo.counts.NOT_ENROLLED ?? 0);
+    const threshold = deployments.find((d) => d.local)?.settings.absenceThreshold ?? 3;
+    const cases = await loadDemoCases(cloud, expected, threshold);
+    lines.push(
+      '',
+      `Cases: ${cases.cases} opened; ${cases.closedByData} raised by early comparisons (partial rosters) were closed by later ones (比对销号).`,
+      `  By state: ${cases.byState.map(([state, n]) => `${state} ${n}`).join('   ')}`,
+      `  curl -s -H "Authorization: Bearer $TOKEN" "${cloud.apiUrl}/cases?open=true"`,
+      `  KCBX_TOKEN=$TOKEN npx kcbx stats --api ${cloud.apiUrl}`,
+      '',
+      cases.statsTable,
     );
     lines.push('', 'Tokens per role:');
     for (const { who, token: t } of demo.tokens) lines.push(`  ${who}:`, `    ${t}`);

@@ -11,6 +11,7 @@ import { Identity } from '../constructs/identity';
 import { Observability } from '../constructs/observability';
 import type { Platform } from '../constructs/platform';
 import { RosterIntake } from '../constructs/roster-intake';
+import { Subsidy } from '../constructs/subsidy';
 
 export interface RegionStackProps extends StackProps {
   deployment: Deployment;
@@ -62,6 +63,7 @@ export class RegionStack extends Stack {
     new RosterIntake(this, 'RosterIntake', this.platform);
     new Comparison(this, 'Comparison', this.platform);
     new Cases(this, 'Cases', this.platform);
+    new Subsidy(this, 'Subsidy', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);

@@ -34,7 +34,7 @@ describe('the local cloud runs what the template wires', () => {
       expect.arrayContaining([expect.stringMatching(/^ThrowawayWorkQueue/)]),
     );
     expect(model.eventSourceMappings.length).toBeGreaterThanOrEqual(2);
-    expect(model.rules.filter((r) => r.schedule).length).toBe(1);
+    expect(model.rules.filter((r) => r.schedule && r.logicalId.startsWith('Throwaway')).length).toBe(1);
     expect(model.s3Notifications[0]?.targets[0]).toMatchObject({ kind: 'queue', prefix: 'incoming/' });
   });
 

@@ -146,6 +146,44 @@ export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promi
 }
 
 /**
+ * 比对销号 — a later comparison explains a child: the child's open case takes RESOLVE_BY_DATA (closed if
+ * only comparisons raised it and nobody has started on it; otherwise noted). Retried from a fresh read
+ * when a person changed the case meanwhile; a redelivery changes nothing.
+ */
+export async function resolveByData(
+  childKey: string,
+  action: Extract<CaseAction, { type: 'RESOLVE_BY_DATA' }>,
+  ctx: FlowContext,
+): Promise<{ caseId?: string; outcome: 'closed' | 'noted' | 'unchanged' | 'no-open-case' }> {
+  const actor = systemActor(ctx.region);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const latest = await latestCaseOfChild(childKey);
+    if (!latest || !isOpen(latest.record.state)) return { outcome: 'no-open-case' };
+    const at = ctx.now().toISOString();
+    const result = applyAction(latest.record, action, {
+      actor,
+      now: at,
+      today: ctx.today(),
+      rules: ctx.rules,
+    });
+    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.en}`);
+    const caseId = latest.record.caseId;
+    if (result.record === latest.record) return { caseId, outcome: 'unchanged' };
+    const pending = [...latest.pending, ...effectEvents(result.record, result.effects, actor, at)];
+    try {
+      await saveCase(result.record, latest.record.version, pending);
+    } catch (err) {
+      if (err instanceof StaleCaseError) continue;
+      throw err;
+    }
+    await flush({ record: result.record, pending });
+    return { caseId, outcome: isOpen(result.record.state) ? 'noted' : 'closed' };
+  }
+  throw new Error(`could not record a resolution after ${MAX_ATTEMPTS} attempts (constant contention)`);
+}
+
+/**
  * Applies a person's command to a case at the version they saw. A stale version is a 409 that
  * names the current one; a refused transition is a 409 that says why and what to do.
  */

@@ -8,7 +8,7 @@
  * Messages are written "English / 中文" in one string, as the API's validation errors quote them.
  */
 import { z } from 'zod';
-import { causeCategorySchema } from '../../../shared/events/vocab';
+import { causeCategorySchema, outcomeCodeSchema } from '../../../shared/events/vocab';
 import { chainPositionSchema } from '../../../shared/region-settings';
 import {
   caseSignalSchema,
@@ -287,6 +287,19 @@ export const addSignalSchema = action('ADD_SIGNAL', {
   priority: z.boolean().optional(),
 });
 
+/**
+ * 比对销号 — a later comparison explains a child that an earlier one reported (dropout.resolved): a case
+ * nobody has started on, raised by comparisons alone, is closed as not a dropout; on any other case the
+ * finding is recorded for the people working it.
+ */
+export const resolveByDataSchema = action('RESOLVE_BY_DATA', {
+  /** The dropout.resolved event id: what makes a redelivery a no-op. */
+  signalId: z.string().min(1).max(200),
+  comparisonId: z.string().min(1).max(128),
+  previousOutcome: outcomeCodeSchema,
+  outcome: outcomeCodeSchema,
+});
+
 /** Every action type, in the order a case usually meets them. */
 export const CASE_ACTION_TYPES = [
   'ASSIGN_RESPONSIBLE',
@@ -311,6 +324,7 @@ export const CASE_ACTION_TYPES = [
   'CLOSE',
   'REOPEN_DEFERRAL',
   'ADD_SIGNAL',
+  'RESOLVE_BY_DATA',
 ] as const satisfies readonly CaseActionType[];
 
 export const caseActionSchema = z.discriminatedUnion(
@@ -338,6 +352,7 @@ export const caseActionSchema = z.discriminatedUnion(
     closeSchema,
     reopenDeferralSchema,
     addSignalSchema,
+    resolveByDataSchema,
   ],
   {
     error: (issue): string | undefined =>
@@ -373,6 +388,7 @@ export const CASE_ACTION_NAMES_ZH = {
   CLOSE: '结案销号',
   REOPEN_DEFERRAL: '缓学休学期满重新核查',
   ADD_SIGNAL: '追加疑似辍学线索',
+  RESOLVE_BY_DATA: '比对结果已解释（数据销号）',
 } as const satisfies Record<CaseActionType, string>;
 
 /** The body of `POST /cases/{id}/actions`: the action and the case version the user saw (optimistic lock). */

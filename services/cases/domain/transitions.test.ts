@@ -73,8 +73,10 @@ function run(record: CaseRecord, ...steps: (CaseAction | [CaseAction, Actor?, st
   return current;
 }
 
+const SYSTEM_TYPES: readonly CaseActionType[] = ['ADD_SIGNAL', 'REOPEN_DEFERRAL', 'RESOLVE_BY_DATA'];
+
 function isSystem(action: CaseAction): boolean {
-  return action.type === 'ADD_SIGNAL' || action.type === 'REOPEN_DEFERRAL';
+  return SYSTEM_TYPES.includes(action.type);
 }
 
 const monthly = (date: string): CaseAction => ({
@@ -246,6 +248,14 @@ function sample(type: CaseActionType, state: CaseState): CaseAction {
       return { type, documentRef: '入学通知书 2026-03' };
     case 'ADD_SIGNAL':
       return { type, signal: signal('sig-0099', date) };
+    case 'RESOLVE_BY_DATA':
+      return {
+        type,
+        signalId: 'e_resolved-1',
+        comparisonId: 'cmp-000000000000000000000001',
+        previousOutcome: 'ENROLLED_ABSENT',
+        outcome: 'CONSISTENT',
+      };
   }
 }
 
@@ -295,11 +305,13 @@ const EXPECTED: Record<CaseActionType, { from: CaseState[]; to: (from: CaseState
   CLOSE: { from: ['RETAINED', 'PLACED'], to: () => 'CLOSED' },
   REOPEN_DEFERRAL: { from: ['DEFERRED'], to: () => 'VERIFYING' },
   ADD_SIGNAL: { from: OPEN, to: (s) => (s === 'RETURNED' || s === 'RETAINED' ? 'CONFIRMED' : s) },
+  // The fixtures were raised by attendance, so a comparison's explanation is recorded, never closes them.
+  RESOLVE_BY_DATA: { from: OPEN, to: (s) => s },
 };
 
 /** A role allowed to take the action (the table test is about states, not roles). */
 function actorFor(type: CaseActionType): Actor {
-  return type === 'ADD_SIGNAL' || type === 'REOPEN_DEFERRAL' ? system : county;
+  return SYSTEM_TYPES.includes(type) ? system : county;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -369,7 +381,7 @@ describe('the allowed-transition table', () => {
   it('offers exactly the accepted actions through allowedActions', () => {
     for (const state of STATES) {
       const expected = CASE_ACTION_TYPES.filter(
-        (t) => EXPECTED[t].from.includes(state) && t !== 'ADD_SIGNAL' && t !== 'REOPEN_DEFERRAL',
+        (t) => EXPECTED[t].from.includes(state) && !SYSTEM_TYPES.includes(t),
       );
       expect(allowedActions(FIXTURES[state], 'county')).toEqual(expected);
     }
@@ -943,7 +955,7 @@ describe('role guards', () => {
     'CLOSE',
   ];
   const GOVERNMENT_ONLY: CaseActionType[] = ['DEFER', 'CLOSE_OUT_OF_SCOPE', 'FOUR_STEP', 'PENALTY_REMINDER'];
-  const SYSTEM_ONLY: CaseActionType[] = ['REOPEN_DEFERRAL', 'ADD_SIGNAL'];
+  const SYSTEM_ONLY: CaseActionType[] = ['REOPEN_DEFERRAL', 'ADD_SIGNAL', 'RESOLVE_BY_DATA'];
   const MAY: Record<Role, CaseActionType[]> = {
     school: SCHOOL_WORK,
     township: [...SCHOOL_WORK, ...GOVERNMENT_ONLY],
@@ -1124,5 +1136,51 @@ describe('what every change records', () => {
     expect(error.zh).not.toContain('expected a real date');
     expect(error.en).toContain('returnedOn: expected a real date YYYY-MM-DD');
     expect(error.en).not.toContain('应为');
+  });
+});
+
+describe('a later comparison that explains the child (比对销号)', () => {
+  const resolved = {
+    type: 'RESOLVE_BY_DATA',
+    signalId: 'e_resolved-1',
+    comparisonId: 'cmp-000000000000000000000002',
+    previousOutcome: 'NOT_ENROLLED',
+    outcome: 'CONSISTENT',
+  } as const;
+  const fromComparison = (): CaseRecord => ({
+    ...opened(),
+    source: 'COMPARISON',
+    signals: [{ source: 'COMPARISON', receivedOn: OPENED_ON, signalId: 'e_suspected-1', evidence: [] }],
+  });
+
+  it('closes a SUSPECTED case raised only by comparisons as NOT_DROPOUT, with the comparison as evidence', () => {
+    const result = applyAction(fromComparison(), resolved, ctx(system));
+    if (!result.ok) throw new Error(result.error.en);
+    expect(result.record.state).toBe('NOT_DROPOUT');
+    expect(result.record.closedAs).toBe('NOT_DROPOUT');
+    expect(result.effects.map((e) => e.type)).toEqual(['case.state-changed', 'case.closed']);
+    expect(result.record.history.at(-1)?.details.explanation).toContain('cmp-000000000000000000000002');
+  });
+
+  it('only records the finding on a case raised by attendance or already being worked', () => {
+    const byAttendance = applyAction(opened(), resolved, ctx(system));
+    expect(byAttendance.ok && byAttendance.record.state).toBe('SUSPECTED');
+    expect(byAttendance.ok && byAttendance.record.history.at(-1)?.details.note).toContain('请核实');
+    const worked = FIXTURES.VERIFYING;
+    const r = applyAction({ ...worked, signals: fromComparison().signals }, resolved, ctx(system));
+    expect(r.ok && r.record.state).toBe('VERIFYING');
+  });
+
+  it('changes nothing when the same resolution is delivered again', () => {
+    const once = applyAction(opened(), resolved, ctx(system));
+    if (!once.ok) throw new Error(once.error.en);
+    const twice = applyAction(once.record, resolved, ctx(system));
+    expect(twice.ok && twice.record).toBe(once.record);
+    expect(twice.ok && twice.effects).toEqual([]);
+  });
+
+  it('is the system’s to take, not a person’s', () => {
+    const r = applyAction(fromComparison(), resolved, ctx(county));
+    expect(r.ok).toBe(false);
   });
 });

@@ -62,6 +62,7 @@ export const ACTION_STATES = {
   SET_CAUSE: OPEN_STATES,
   ACKNOWLEDGE_REPORT: OPEN_STATES,
   ADD_SIGNAL: OPEN_STATES,
+  RESOLVE_BY_DATA: OPEN_STATES,
   // Issue 6: a case cannot leave SUSPECTED without a full chain — the only way out is verification.
   START_VERIFYING: ['SUSPECTED'],
   // 核查 ends in one of the explanations that close the case, or in CONFIRMED (DOMAIN §4.2).
@@ -125,6 +126,7 @@ export const CASE_PERMISSIONS = {
     CLOSE: SCHOOL_AND_UP,
     REOPEN_DEFERRAL: SYSTEM,
     ADD_SIGNAL: SYSTEM,
+    RESOLVE_BY_DATA: SYSTEM,
   },
   /**
    * PLACE, by placement: a school puts a child back in class or runs its approved 送教上门 plan; the
@@ -315,6 +317,8 @@ export function applyAction(record: CaseRecord, action: CaseAction, ctx: CaseCon
       return reopenDeferral(record, a, ctx);
     case 'ADD_SIGNAL':
       return addSignal(record, a, ctx);
+    case 'RESOLVE_BY_DATA':
+      return resolveByData(record, a, ctx);
   }
 }
 
@@ -699,6 +703,27 @@ function addSignal(record: CaseRecord, a: CaseActionOf<'ADD_SIGNAL'>, ctx: CaseC
     ctx,
     relapse ? { reason: 'ABSENT_AGAIN_DURING_FOLLOW_UP', zh: '巩固期间再次出现疑似辍学，重新确认辍学' } : {},
   );
+}
+
+/**
+ * 比对销号 — a later comparison explains the child (e.g. now enrolled and present, or 缓学 on file). Each
+ * comparison recomputes with whatever rosters are in, so an early run can report children that the
+ * next upload explains. A case still SUSPECTED that only comparisons raised — no attendance streak, no
+ * person's report — is closed as NOT_DROPOUT with the comparison as its evidence; once people are
+ * working a case, or another source raised it, the finding is recorded and they decide.
+ */
+function resolveByData(record: CaseRecord, a: CaseActionOf<'RESOLVE_BY_DATA'>, ctx: CaseContext): Result {
+  if (record.history.some((h) => h.action === 'RESOLVE_BY_DATA' && h.details.signalId === a.signalId)) {
+    return { ok: true, record, effects: [] };
+  }
+  const onlyComparisons = record.signals.every((s) => s.source === 'COMPARISON');
+  const zh = `比对 ${a.comparisonId} 结果由“${a.previousOutcome}”变为“${a.outcome}”`;
+  if (record.state === 'SUSPECTED' && onlyComparisons) {
+    return commit(record, closed(record, 'NOT_DROPOUT', ctx), a, ctx, {
+      explanation: `${zh}，数据已解释疑似辍学，自动销号`,
+    });
+  }
+  return commit(record, record, a, ctx, { note: `${zh}，请核实后处理` });
 }
 
 // ── building results ─────────────────────────────────────────────────────────────────────────────────

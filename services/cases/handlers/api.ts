@@ -11,7 +11,7 @@ import { type FlowContext, flowContextFromEnv, receiveSignal, runCommand } from 
 import { getCase, listCases, type StoredCase } from '../adapters/cases-repo';
 import { childIdentity } from '../adapters/child-identity';
 import { caseCommandSchema } from '../domain/actions';
-import { type CaseRecord, noteSchema } from '../domain/case';
+import { type CaseRecord, isOpen, noteSchema } from '../domain/case';
 import { viewCase, viewCaseSummary } from '../domain/case-view';
 import { isOverdue } from '../domain/deadlines';
 
@@ -119,6 +119,7 @@ export const listHandler = httpHandler({
     const rows = all
       .map((s) => s.record)
       .filter((r) => canAccess(caller, scopeOf(r)).allowed)
+      .filter((r) => query.open === undefined || isOpen(r.state) === query.open)
       .filter((r) => !query.state || r.state === query.state)
       .filter((r) => !query.school || r.school === query.school)
       .filter((r) => !query.township || r.township === query.township)

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseEventDetail } from '../../../shared/events/publishable';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { flowContextFromEnv, receiveSignal } from '../adapters/case-flow';
+import { flowContextFromEnv, receiveSignal, resolveByData } from '../adapters/case-flow';
 import { childIdentity } from '../adapters/child-identity';
 
 const observability = createObservability('cases');
@@ -10,18 +10,37 @@ const { logger, metrics } = observability;
 
 const messageSchema = z.object({
   id: z.string(),
-  'detail-type': z.literal('dropout.suspected'),
+  'detail-type': z.enum(['dropout.suspected', 'dropout.resolved']),
   detail: z.unknown(),
 });
 
 /**
  * dropout.suspected (comparison, attendance rule) → a case is opened for the child, or the signal
- * joins the child's open case. Redelivered events are recognised by their event id.
+ * joins the child's open case; dropout.resolved (a later comparison explains the child) → 比对销号 on
+ * the open case. Redelivered events are recognised by their event id.
  */
 export const handler = sqsBatchHandler({
   observability,
   body: messageSchema,
   handleRecord: async (message) => {
+    if (message['detail-type'] === 'dropout.resolved') {
+      const resolved = parseEventDetail('dropout.resolved', message.detail);
+      if (!resolved.ok) throw new Error(`${resolved.error.code}: ${resolved.error.en}`);
+      const r = resolved.event.detail;
+      const result = await resolveByData(
+        r.child.childKey,
+        {
+          type: 'RESOLVE_BY_DATA',
+          signalId: r.eventId,
+          comparisonId: r.comparisonId,
+          previousOutcome: r.previousOutcome,
+          outcome: r.outcome,
+        },
+        flowContextFromEnv(),
+      );
+      logger.info('resolution recorded', { caseId: result.caseId, outcome: result.outcome });
+      return;
+    }
     const parsed = parseEventDetail('dropout.suspected', message.detail);
     if (!parsed.ok) throw new Error(`${parsed.error.code}: ${parsed.error.en}`);
     const d = parsed.event.detail;

@@ -1,0 +1,44 @@
+/**
+ * 资助发放名单 in S3 (the deployment's roster bucket, under reports/, which its lifecycle rule expires):
+ * written by the worker, handed out as a short-lived link.
+ */
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { env, s3 } from '../../../shared/aws/clients';
+import type { SubsidyRunResult } from '../domain/determine';
+import { writePaymentListXlsx } from '../domain/payment-list';
+import { semesterTitleZh } from '../domain/semester';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export const paymentListKey = (region: string, runId: string) =>
+  `reports/subsidies/${region}/${runId}/payment-list.xlsx`;
+
+/** The name the county's browser saves the file under: 资助发放名单-2025—2026 学年秋季学期.xlsx. */
+export const paymentListFileName = (semester: SubsidyRunResult['semester']) =>
+  `资助发放名单-${semesterTitleZh(semester).replaceAll(' ', '')}.xlsx`;
+
+/**
+ * Writes the printable list with full ID numbers (it is handed to the county only, whose role sees them)
+ * to a temporary file and streams it to S3: a county's list is never held in memory as one buffer.
+ */
+export async function storePaymentList(result: SubsidyRunResult, key: string): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'subsidy-'));
+  try {
+    const file = path.join(dir, 'payment-list.xlsx');
+    await writePaymentListXlsx(result, file, { ids: 'full' });
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: env('KCBX_ROSTER_BUCKET'),
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: statSync(file).size,
+        ContentType: XLSX,
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
