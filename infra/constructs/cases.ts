@@ -34,6 +34,7 @@ export class Cases extends Construct {
       KCBX_EVENT_BUS: data.bus.eventBusName,
       KCBX_PSEUDONYM_SECRET_ARN: data.pseudonymSecret.secretArn,
       KCBX_ROSTER_BUCKET: data.rosterBucket.bucketName,
+      KCBX_AUDIT_TABLE: data.auditTable.tableName,
     };
     const fn = (fid: string, entry: string, handlerExport: string, description: string, timeout?: Duration) =>
       new ServiceFunction(this, fid, {
@@ -45,6 +46,10 @@ export class Cases extends Construct {
         environment,
         timeout,
       }).fn;
+    const grantAuditWrite = (f: lambda.Function) => {
+      data.auditTable.grant(f, 'dynamodb:PutItem');
+      data.auditTable.encryptionKey?.grant(f, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*');
+    };
     const writer = (f: lambda.Function) => {
       data.table.grantReadWriteData(f);
       data.bus.grantPutEventsTo(f);
@@ -94,6 +99,8 @@ export class Cases extends Construct {
     const list = fn('List', 'api', 'listHandler', 'GET /cases: cases of the caller, with filters');
     const get = fn('Get', 'api', 'getHandler', 'GET /cases/{id}: a case with its history');
     for (const f of [list, get]) data.table.grantReadData(f);
+    // Reads of children's records leave a trace (DOMAIN §7); the services may only add to it.
+    grantAuditWrite(get);
     api.route(HttpMethod.GET, '/cases', list, 'ListCases');
     api.route(HttpMethod.GET, '/cases/{id}', get, 'GetCase');
     const act = writer(fn('Act', 'api', 'actionHandler', 'POST /cases/{id}/actions: one command on a case'));
@@ -145,6 +152,7 @@ export class Cases extends Construct {
       const f = fn(fid, 'reports', handlerExport, description, Duration.seconds(60));
       data.table.grantReadData(f);
       data.grantReadObjects(f, 'reports/');
+      grantAuditWrite(f);
       api.route(HttpMethod.GET, route, f, fid);
       return f;
     };

@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
@@ -291,6 +292,18 @@ describe('cases on the local cloud', () => {
     );
     expect(frozen.status).toBe(200);
     expect(frozen.body.verified).toBe(true);
+
+    // Every read of the case left a trace: who, which organisation, whether full IDs were shown.
+    const audit = cloud.model.tables.find((t) => t.logicalId.startsWith('DataAudit'))!;
+    const trail = await cloud.clients.dynamodb.send(
+      new QueryCommand({
+        TableName: audit.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `RECORD#${id}` } },
+      }),
+    );
+    expect(trail.Items?.length).toBeGreaterThan(10);
+    expect(trail.Items?.[0]).toMatchObject({ action: { S: 'READ' }, fullIds: { BOOL: true } });
   }, 180_000);
 
   it('opens one case when two reports for the same child race', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { recordAccess } from '../../../shared/aws/audit';
 import { childKeyer } from '../../../shared/aws/pseudonym-secret';
 import { caseStateSchema, causeCategorySchema } from '../../../shared/events/vocab';
 import { maskIdNumber, parseIdNumber } from '../../../shared/id-number';
@@ -142,9 +143,16 @@ export const getHandler = httpHandler({
   observability,
   roles: readers,
   input: { path: idPath },
-  handle: async ({ caller, path }) => {
+  handle: async ({ caller, path, context }) => {
     const ctx = flowContextFromEnv();
     const stored = await caseFor(caller, path.id);
+    await recordAccess({
+      recordId: path.id,
+      action: 'READ',
+      caller,
+      requestId: context.awsRequestId,
+      fullIds: idVisibility(caller) === 'full',
+    });
     return viewCase(stored.record, {
       full: idVisibility(caller) === 'full',
       rules: ctx.rules,

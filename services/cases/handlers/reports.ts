@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { recordAccess } from '../../../shared/aws/audit';
 import { localDateSchema } from '../../../shared/events/envelope';
 import type { Caller } from '../../../shared/org';
 import { reportingLevelSchema } from '../../../shared/region-settings';
@@ -103,6 +104,14 @@ export const ledgerExportHandler = httpHandler({
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    await recordAccess({
+      recordId: `ledger:${caller.org}:${asOf}`,
+      action: 'EXPORT',
+      caller,
+      requestId: context.awsRequestId,
+      fullIds: idVisibility(caller) === 'full',
+      children: records.length + children.length,
+    });
     return {
       url: await reportDownloadUrl(key, `控辍保学台账-${caller.org}-${asOf}.xlsx`),
       expiresInSeconds: 300,
