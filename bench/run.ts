@@ -1,7 +1,8 @@
 /**
  * npm run bench — measured figures for bench/README.md:
  *   1. every Lambda bundle: size, and cold start (import + first invocation in a fresh Node process);
- *   2. hot paths of the shared package: ID number parsing, pseudonyms, working-day arithmetic.
+ *   2. hot paths of the shared package: ID number parsing, pseudonyms, working-day arithmetic;
+ *   3. cases and subsidy at county scale (bench/cases-one.ts).
  * Prints a Markdown table; nothing here is asserted by the tests.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -219,4 +220,12 @@ console.log(
 console.log(throughput('childKey (HMAC-SHA256 pseudonym)', 100_000, (i) => childKey(ids[i % 1000]!, secret)));
 console.log(
   throughput('addWorkingDays(date, 5)', 100_000, (i) => addWorkingDays(`2025-0${1 + (i % 9)}-1${i % 10}`, 5)),
+);
+
+// Cases and subsidy at county scale, in a fresh process (bench/cases-one.ts prints its own table).
+console.log(
+  `\n${execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/cases-one.ts')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  }).trim()}`,
 );

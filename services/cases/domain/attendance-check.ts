@@ -48,7 +48,9 @@ export function runAttendanceCheck(input: AttendanceCheckInput): AttendanceCheck
   const recordedToday = new Set<string>();
   for (const r of rows) {
     const seen = byId.get(r.idNumber);
-    if (!seen || r.date >= seen.date) byId.set(r.idNumber, r);
+    // The latest row that names the child (a stored present day keeps only the ID number).
+    if (!seen || (r.childKey !== '' && (r.date >= seen.date || seen.childKey === '')))
+      byId.set(r.idNumber, r);
     if (r.date === asOf && r.schoolCode) recordedToday.add(r.schoolCode);
   }
 
