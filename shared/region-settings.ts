@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarOverridesSchema } from './calendar';
 
 const monthDay = z
   .string()
@@ -144,6 +145,11 @@ export const regionSettingsSchema = z
     attendanceCutoff: clockTime.default('15:00'),
     /** IANA time zone of the region's calendar dates and cut-off times. */
     timeZone: z.string().default('Asia/Shanghai'),
+    /**
+     * 放假调休 of years the calendar package does not hold yet (e.g. the State Council's 2027 notice,
+     * loaded by the operations team when it is published); see shared/calendar.ts.
+     */
+    calendar: calendarOverridesSchema.optional(),
     /** 一生一案 rules: chain shape, deadlines, follow-up period. */
     cases: caseRulesSchema,
     /** 台账快照: how often each level freezes the ledgers. */

@@ -7,6 +7,7 @@
 
 import { env } from '../../../shared/aws/clients';
 import { publishEvents } from '../../../shared/aws/publish';
+import { createCalendar, type WorkingCalendar } from '../../../shared/calendar';
 import { todayInChina } from '../../../shared/dates';
 import type { Actor } from '../../../shared/org';
 import { type CaseRules, parseRegionSettings, type RegionSettings } from '../../../shared/region-settings';
@@ -33,17 +34,23 @@ export function systemActor(region: string): Actor {
 
 export interface FlowContext {
   region: string;
+  /** The China working-day calendar with the region's overrides (years the package lacks). */
+  calendar: WorkingCalendar;
   settings: RegionSettings;
   rules: CaseRules;
   now: () => Date;
   today: () => string;
 }
 
+let calendar: WorkingCalendar | undefined;
+
 /** The deployment's region and settings, from the function's environment. */
 export function flowContextFromEnv(): FlowContext {
   const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  calendar ??= createCalendar(settings.calendar);
   return {
     region: env('KCBX_REGION_CODE'),
+    calendar,
     settings,
     rules: settings.cases,
     now: () => new Date(),
@@ -100,7 +107,14 @@ export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promi
         latest.record,
         { type: 'ADD_SIGNAL', signal: input.signal },
         // Joining a case is the system's doing whoever reported; the person is kept in `by`.
-        { actor: systemActor(ctx.region), by: input.by, now: at, today: ctx.today(), rules: ctx.rules },
+        {
+          actor: systemActor(ctx.region),
+          by: input.by,
+          now: at,
+          today: ctx.today(),
+          rules: ctx.rules,
+          calendar: ctx.calendar,
+        },
       );
       if (!result.ok) throw new Error(`${result.error.code}: ${result.error.en}`);
       const events = effectEvents(result.record, result.effects, systemActor(ctx.region), at);
@@ -133,6 +147,7 @@ export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promi
       now: at,
       today: input.signal.receivedOn,
       rules: ctx.rules,
+      calendar: ctx.calendar,
     });
     const pending: CaseEvent[] = [caseOpenedEvent(record, at)];
     if (await insertCase(record, pending)) {
@@ -204,6 +219,7 @@ export async function runCommand(
     now: at,
     today: ctx.today(),
     rules: ctx.rules,
+    calendar: ctx.calendar,
   });
   if (!result.ok) throw conflict(result.error.code, { zh: result.error.zh, en: result.error.en });
   const pending = [...stored.pending, ...effectEvents(result.record, result.effects, who.actor, at)];

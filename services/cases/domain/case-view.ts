@@ -4,6 +4,7 @@
  * client shows them without its own tables.
  */
 
+import type { WorkingCalendar } from '../../../shared/calendar';
 import { CASE_STATE_NAMES_ZH, CAUSE_CATEGORY_NAMES_ZH } from '../../../shared/events/vocab';
 import type { CaseRules } from '../../../shared/region-settings';
 import { type CaseRecord, isOpen } from './case';
@@ -14,9 +15,10 @@ export interface ViewOptions {
   full: boolean;
   rules: CaseRules;
   today: string;
+  calendar?: WorkingCalendar;
 }
 
-export function viewCaseSummary(record: CaseRecord, { full, rules, today }: ViewOptions) {
+export function viewCaseSummary(record: CaseRecord, { full, rules, today, calendar }: ViewOptions) {
   return {
     caseId: record.caseId,
     version: record.version,
@@ -35,14 +37,14 @@ export function viewCaseSummary(record: CaseRecord, { full, rules, today }: View
     priority: record.priority,
     causeCategory: record.causeCategory,
     causeZh: record.causeCategory ? CAUSE_CATEGORY_NAMES_ZH[record.causeCategory] : undefined,
-    overdue: isOpen(record.state) ? isOverdue(record, rules, today) : false,
+    overdue: isOpen(record.state) ? isOverdue(record, rules, today, calendar) : false,
     closedAs: record.closedAs,
     closedOn: record.closedOn,
   };
 }
 
 export function viewCase(record: CaseRecord, options: ViewOptions) {
-  const { full, rules, today } = options;
+  const { full, rules, today, calendar } = options;
   const { idNumber: _id, name: _name, child: _child, ...rest } = record;
   return {
     ...rest,
@@ -50,7 +52,7 @@ export function viewCase(record: CaseRecord, options: ViewOptions) {
     chain: full
       ? record.chain
       : Object.fromEntries(Object.entries(record.chain).map(([k, p]) => [k, { title: p?.title }])),
-    duties: isOpen(record.state) ? dutiesOf(record, rules) : [],
+    duties: isOpen(record.state) ? dutiesOf(record, rules, calendar) : [],
     threeLineReports: threeLineReports(record, { full }),
     today,
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CalendarNotCoveredError, createCalendar } from '../../../shared/calendar';
 import { regionSettingsSchema } from '../../../shared/region-settings';
 import type { CaseRecord } from './case';
 import { sweepCase } from './sweep';
@@ -91,5 +92,27 @@ describe('the daily sweep of a case', () => {
     const reopened = sweep(record, '2026-01-05');
     expect(reopened?.record.state).toBe('VERIFYING');
     expect(reopened?.events.map((e) => e.detailType)).toContain('case.state-changed');
+  });
+});
+
+describe('the sweep in a year the calendar package does not hold', () => {
+  // The 2027 notice as an operations team would load it into the region settings (`calendar`).
+  const settings = regionSettingsSchema.parse({
+    calendar: { years: { '2027': { holidays: ['2027-01-01', '2027-01-02', '2027-01-03'], workdays: [] } } },
+  });
+  const calendar = createCalendar(settings.calendar);
+
+  it('refuses to guess without the notice, and counts working days with it', () => {
+    const record = opened('2026-12-31');
+    expect(() => sweep(record, '2027-01-05')).toThrow(CalendarNotCoveredError);
+    const result = sweepCase(record, {
+      actor: system,
+      now: '2027-01-05T22:30:00.000Z',
+      today: '2027-01-05',
+      rules,
+      calendar,
+    });
+    // Opened Thursday 31 December; 元旦 1–3 January are holidays, so the 三线报告 was due on Monday the 4th.
+    expect(result?.record.overdue.map((o) => o.dueOn)).toEqual(['2027-01-04', '2027-01-04', '2027-01-04']);
   });
 });

@@ -4,6 +4,7 @@
  * case in, the changed case and its events out (or nothing when there is nothing to do, so a
  * second run on the same day changes nothing).
  */
+import type { WorkingCalendar } from '../../../shared/calendar';
 import type { Actor } from '../../../shared/org';
 import type { CaseRules } from '../../../shared/region-settings';
 import { type CaseRecord, isOpen, type OverdueRecord } from './case';
@@ -18,7 +19,7 @@ export interface SweepResult {
 
 export function sweepCase(
   record: CaseRecord,
-  ctx: { actor: Actor; now: string; today: string; rules: CaseRules },
+  ctx: { actor: Actor; now: string; today: string; rules: CaseRules; calendar?: WorkingCalendar },
 ): SweepResult | undefined {
   let current = record;
   const events: CaseEvent[] = [];
@@ -30,7 +31,7 @@ export function sweepCase(
     }
   }
   if (isOpen(current.state)) {
-    const raises = evaluateOverdue(current, ctx.rules, ctx.today);
+    const raises = evaluateOverdue(current, ctx.rules, ctx.today, ctx.calendar);
     if (raises.length > 0) {
       const recorded: OverdueRecord[] = raises.map((r) => ({
         item: r.item,

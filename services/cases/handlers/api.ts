@@ -126,14 +126,18 @@ export const listHandler = httpHandler({
       .filter((r) => !query.township || r.township === query.township)
       .filter((r) => !query.cause || r.causeCategory === query.cause)
       .filter((r) => query.priority === undefined || r.priority === query.priority)
-      .filter((r) => query.overdue === undefined || isOverdue(r, ctx.rules, today) === query.overdue)
+      .filter(
+        (r) => query.overdue === undefined || isOverdue(r, ctx.rules, today, ctx.calendar) === query.overdue,
+      )
       .sort((a, b) =>
         a.openedOn === b.openedOn ? (a.caseId < b.caseId ? -1 : 1) : a.openedOn < b.openedOn ? 1 : -1,
       );
     const full = idVisibility(caller) === 'full';
     return {
       total: rows.length,
-      cases: rows.slice(0, query.limit).map((r) => viewCaseSummary(r, { full, rules: ctx.rules, today })),
+      cases: rows
+        .slice(0, query.limit)
+        .map((r) => viewCaseSummary(r, { full, rules: ctx.rules, today, calendar: ctx.calendar })),
     };
   },
 });
@@ -157,6 +161,7 @@ export const getHandler = httpHandler({
       full: idVisibility(caller) === 'full',
       rules: ctx.rules,
       today: ctx.today(),
+      calendar: ctx.calendar,
     });
   },
 });
@@ -176,6 +181,11 @@ export const actionHandler = httpHandler({
       { actor: { role: caller.role, org: caller.org }, by: caller.sub },
       ctx,
     );
-    return viewCase(record, { full: idVisibility(caller) === 'full', rules: ctx.rules, today: ctx.today() });
+    return viewCase(record, {
+      full: idVisibility(caller) === 'full',
+      rules: ctx.rules,
+      today: ctx.today(),
+      calendar: ctx.calendar,
+    });
   },
 });

@@ -120,7 +120,7 @@ export const recordHandler = httpHandler({
 async function checkAttendance(asOf: string) {
   const ctx = flowContextFromEnv();
   const from = lookbackStart(asOf);
-  const dates = listWorkingDays(from, asOf);
+  const dates = listWorkingDays(from, asOf, ctx.calendar);
   const rows: StoredAttendance[] = [];
   for await (const day of recordedDays(ctx.region, from, asOf)) rows.push(...day.rows);
   for await (const row of rosterAttendance(dates)) rows.push(row);
@@ -132,6 +132,7 @@ async function checkAttendance(asOf: string) {
     rows,
     expectedSchools: expected,
     at: ctx.now().toISOString(),
+    calendar: ctx.calendar,
   });
   const fresh = [];
   for (const detail of result.suspected) {

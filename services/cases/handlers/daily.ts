@@ -39,6 +39,7 @@ async function sweep(today: string) {
           now: ctx.now().toISOString(),
           today,
           rules: ctx.rules,
+          calendar: ctx.calendar,
         });
         if (!result) break;
         try {
