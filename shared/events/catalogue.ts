@@ -192,6 +192,10 @@ export const caseStateChangedSchema = z
     to: caseStateSchema,
     version: z.number().int().min(1),
     actor: actorSchema,
+    /** The cause as recorded on the case at this change (often known only after verification). */
+    causeCategory: causeCategorySchema.optional(),
+    /** 重点群体 as recorded on the case at this change. */
+    priority: z.boolean().optional(),
   })
   .refine((d) => d.from !== d.to, { error: 'from and to must differ', path: ['to'] });
 

@@ -68,6 +68,8 @@ function effectEvent(record: CaseRecord, effect: CaseEffect, actor: Actor, at: s
           to: effect.to,
           version: v,
           actor: { role: actor.role, org: actor.org },
+          causeCategory: record.causeCategory,
+          priority: record.priority,
         },
       };
     case 'case.closed':
