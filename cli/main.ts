@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAbsencesCommand } from './absences';
 import { registerCompareCommand } from './compare';
+import { registerReceiveCommand } from './receive';
 import { registerStatsCommand } from './stats';
 import { registerSubsidyCommand } from './subsidy';
 import { registerTokenCommand } from './token';
@@ -19,6 +20,7 @@ registerCompareCommand(program);
 registerAbsencesCommand(program);
 registerStatsCommand(program);
 registerSubsidyCommand(program);
+registerReceiveCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);
