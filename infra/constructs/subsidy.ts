@@ -14,13 +14,15 @@ const WORKER_TIMEOUT = Duration.minutes(15);
 /**
  * Subsidy (两免一补): determines a semester's benefits for the region when an enrollment or category
  * roster is accepted or a county asks, stores the decisions and the payment list, and publishes
- * subsidy.determined / subsidy.held. See services/subsidy/README.md.
+ * subsidy.determined / subsidy.held; the county publishes its policy versions. See
+ * services/subsidy/README.md.
  */
 export class Subsidy extends Construct {
   constructor(scope: Construct, id: string, platform: Platform) {
     super(scope, id);
     const { data, api, deployment } = platform;
-    // A deployment that names a policy kcbx does not ship would fail every run: refuse it at synth time.
+    // The region setting names the built-in used when the county has published no version in force; a
+    // name kcbx does not ship would fail every such run: refuse it at synth time.
     const policy = deployment.settings.subsidyPolicy;
     if (!builtInPolicy(policy)) {
       throw new Error(
@@ -92,7 +94,19 @@ export class Subsidy extends Construct {
     api.route(HttpMethod.GET, '/subsidies/runs/{id}', get, 'GetSubsidyRun');
     api.route(HttpMethod.GET, '/subsidies/runs/{id}/decisions', decisions, 'SubsidyDecisions');
     api.route(HttpMethod.GET, '/subsidies/runs/{id}/payment-list', list, 'SubsidyPaymentList');
-    const policies = fn('Policies', 'policiesHandler', 'GET /subsidies/policies: the built-in policies');
+
+    const policies = fn('Policies', 'policiesHandler', 'GET /subsidies/policies: built-in and published');
+    const onePolicy = fn('Policy', 'policyHandler', 'GET /subsidies/policies/{id}/{version}: one document');
+    for (const f of [policies, onePolicy]) data.table.grantReadData(f);
     api.route(HttpMethod.GET, '/subsidies/policies', policies, 'SubsidyPolicies');
+    api.route(HttpMethod.GET, '/subsidies/policies/{id}/{version}', onePolicy, 'SubsidyPolicy');
+    // Publishing reads the county's versions and writes one item, once (a conditional put).
+    const publish = fn(
+      'PublishPolicy',
+      'publishPolicyHandler',
+      'POST /subsidies/policies: publishes a version',
+    );
+    data.table.grantReadWriteData(publish);
+    api.route(HttpMethod.POST, '/subsidies/policies', publish, 'PublishSubsidyPolicy');
   }
 }

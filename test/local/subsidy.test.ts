@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { idNumber } from '../../services/comparison/domain/test-rows';
 import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
+import { nationalBaseline } from '../../services/subsidy/domain/policies/national-baseline';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
 import { callApi, uploadRoster } from './uploads';
@@ -65,6 +66,21 @@ interface DecisionView {
   payerSchool?: string;
   reason: { code: string; zh: string };
   explanation: { categories: { category: string; uploadId: string; line: number }[] };
+}
+interface PolicyList {
+  semester: string;
+  default: string;
+  inForce?: { source: string; label: string };
+  policies: {
+    source: string;
+    label: string;
+    inForce: boolean;
+    publishedAt?: string;
+    publishedBy?: { role: string; org: string; sub?: string };
+  }[];
+}
+interface ApiError {
+  error: { code: string; zh: string; en: string; details?: Record<string, unknown> };
 }
 interface Recorded {
   'detail-type': string;
@@ -347,7 +363,7 @@ describe('subsidy on the local cloud', () => {
       id,
       region: REGION,
       semester: { code: '2024-2025-1', label: '2024-autumn' },
-      policy: { name: 'national-baseline' },
+      policy: {},
       trigger: { kind: 'request', by: 'test' },
       status: 'publishing',
       createdAt: new Date().toISOString(),
@@ -376,6 +392,172 @@ describe('subsidy on the local cloud', () => {
     expect((await ofRun(id)).map((e) => e.detail.eventId)).toEqual([sent[0]!.detail.eventId]);
     expect((await repo.getRun(id))?.status).toBe('completed');
   });
+
+  it("runs under the county's published policy, which is refused when it contradicts itself", async () => {
+    const { cloud } = local();
+    const county = await cloud.token({ role: 'county', org: REGION });
+    const ops = await cloud.token({ role: 'ops', org: REGION });
+    const school1 = await cloud.token({ role: 'school', org: S1 });
+    // The national baseline with a higher boarding allowance (小学 1200 元/年, 初中 1500 元/年), in force
+    // since an earlier autumn term than the current one.
+    const raise = { 'primary-boarder': 60_000, 'junior-boarder': 75_000 } as Record<string, number>;
+    const boarding = nationalBaseline.benefits.findIndex((b) => b.code === 'BOARDING_LIVING_ALLOWANCE');
+    const doc = {
+      ...nationalBaseline,
+      id: 'fumin-county',
+      version: '2024.1',
+      region: REGION,
+      name: { zh: '富民县义务教育学生资助标准（寄宿生生活补助提标）', en: 'Fumin county student aid' },
+      effectiveFrom: '2024-09-01',
+      benefits: nationalBaseline.benefits.map((b, i) =>
+        i === boarding ? { ...b, groups: b.groups.map((g) => ({ ...g, amountFen: raise[g.id]! })) } : b,
+      ),
+    };
+    const publish = (token: string, body: unknown) =>
+      callApi<ApiError & { label: string; inForce: { now: boolean }; href: string }>(
+        cloud,
+        'POST',
+        '/subsidies/policies',
+        token,
+        body,
+      );
+
+    // Only the county bureau or ops publishes.
+    expect((await publish(school1, doc)).status).toBe(403);
+    const published = await publish(county, doc);
+    expect(published.status).toBe(201);
+    expect(published.body).toMatchObject({
+      label: 'fumin-county.2024.1',
+      inForce: { now: true },
+      href: '/subsidies/policies/fumin-county/2024.1',
+    });
+
+    // A published version never changes: the same id + version is 409, repeated or altered.
+    const again = await publish(county, doc);
+    expect([again.status, again.body.error.code]).toEqual([409, 'POLICY_VERSION_EXISTS']);
+    expect(again.body.error.details).toMatchObject({
+      identical: true,
+      existing: { label: 'fumin-county.2024.1' },
+    });
+    const altered = await publish(ops, { ...doc, effectiveFrom: '2023-09-01' });
+    expect(altered.status).toBe(409);
+    expect(altered.body.error.details).toMatchObject({ identical: false });
+
+    // Two amounts for the same benefit and group of children: refused with where and why, in both languages.
+    const contradictory = {
+      ...doc,
+      version: '2025.1',
+      effectiveFrom: '2025-09-01',
+      benefits: doc.benefits.map((b, i) =>
+        i === boarding
+          ? { ...b, groups: [...b.groups, { ...b.groups[0]!, id: 'primary-again', amountFen: 1 }] }
+          : b,
+      ),
+    };
+    const refused = await publish(ops, contradictory);
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'INVALID_POLICY']);
+    expect(refused.body.error.details?.errors).toEqual([
+      expect.objectContaining({
+        path: `$.benefits[${boarding}].groups[2].when`,
+        code: 'CONTRADICTION',
+        zh: expect.stringContaining('同一人群只能有一个金额'),
+        en: expect.stringContaining('one group of children has one amount'),
+      }),
+    ]);
+    // Another version from the same day, or a national document, is refused too.
+    const overlapping = await publish(county, { ...doc, version: '2024.2' });
+    expect(overlapping.body.error.details?.errors).toEqual([
+      expect.objectContaining({ path: '$.effectiveFrom', code: 'OVERLAPPING_VERSIONS' }),
+    ]);
+    const national = await publish(county, {
+      ...doc,
+      version: '2024.3',
+      region: 'CN',
+      effectiveFrom: '2020-09-01',
+    });
+    expect(national.body.error.details?.errors).toEqual([
+      expect.objectContaining({ path: '$.region', code: 'REGION_NOT_THIS_COUNTY' }),
+    ]);
+
+    // Everyone reads which policy is in force; the document reads back as published.
+    const list = await callApi<PolicyList>(cloud, 'GET', '/subsidies/policies', school1);
+    expect(list.body.inForce).toMatchObject({ source: 'published', label: 'fumin-county.2024.1' });
+    expect(list.body.policies.map((p) => [p.source, p.label, p.inForce])).toEqual([
+      ['built-in', 'national-baseline.2021.1', false],
+      ['built-in', 'yunnan-example.2025.1', false],
+      ['published', 'fumin-county.2024.1', true],
+    ]);
+    expect(list.body.policies[2]!.publishedBy).toEqual({ role: 'county', org: REGION });
+    const earlier = await callApi<PolicyList>(
+      cloud,
+      'GET',
+      '/subsidies/policies?semester=2023-autumn',
+      county,
+    );
+    expect(earlier.body.inForce).toMatchObject({ source: 'built-in', label: 'national-baseline.2021.1' });
+    const one = await callApi<{ source: string; publishedBy: { sub?: string }; document: typeof doc }>(
+      cloud,
+      'GET',
+      '/subsidies/policies/fumin-county/2024.1',
+      county,
+    );
+    expect(one.body).toMatchObject({ source: 'published', document: { region: REGION } });
+    expect(one.body.publishedBy.sub).toBeDefined();
+    expect(one.body.document.benefits[boarding]!.groups.map((g) => g.amountFen)).toEqual([60_000, 75_000]);
+    expect((await callApi(cloud, 'GET', '/subsidies/policies/fumin-county/2025.1', county)).status).toBe(404);
+
+    // A run of the current semester uses it: the amounts are the county's and the run names its version.
+    const started = await callApi<{ id: string; policy: string }>(
+      cloud,
+      'POST',
+      '/subsidies/runs',
+      county,
+      {},
+    );
+    expect([started.status, started.body.policy]).toEqual([202, 'fumin-county.2024.1']);
+    const run = await eventually(async () => {
+      const res = await callApi<RunView & { policy: { source: string } }>(
+        cloud,
+        'GET',
+        `/subsidies/runs/${started.body.id}`,
+        county,
+      );
+      return res.body.status === 'completed' && res.body;
+    }, 90_000);
+    expect(run.policy).toMatchObject({ source: 'published', id: 'fumin-county', version: '2024.1' });
+    const decisions = (
+      await callApi<{ decisions: (DecisionView & { explanation: { policy: string } })[] }>(
+        cloud,
+        'GET',
+        `/subsidies/runs/${started.body.id}/decisions?benefit=BOARDING_LIVING_ALLOWANCE&limit=500`,
+        county,
+      )
+    ).body.decisions;
+    const boardingOf = (kid: keyof typeof kids) => decisions.find((x) => x.idNumber === kids[kid].id)!;
+    expect(boardingOf('A')).toMatchObject({ status: 'ELIGIBLE', amountFen: 60_000, amountYuan: '600.00' });
+    expect(boardingOf('D')).toMatchObject({ status: 'ELIGIBLE', amountFen: 75_000 });
+    expect(boardingOf('B')).toMatchObject({ status: 'ON_HOLD', heldFen: 75_000 });
+    for (const x of decisions) expect(x.explanation.policy).toBe('fumin-county.2024.1');
+    expect(run.totals!.byBenefit.find((t) => t.benefit === 'BOARDING_LIVING_ALLOWANCE')).toMatchObject({
+      amountFen: 135_000,
+      amountYuan: '1350.00',
+    });
+    await cloud.eventsIdle();
+    const determined = await eventually(async () =>
+      (await ofRun(started.body.id)).find((e) => e['detail-type'] === 'subsidy.determined'),
+    );
+    expect(determined.detail.policyVersion).toBe('fumin-county.2024.1');
+
+    // A request may still name a built-in (e.g. to compare with the baseline); the run says so.
+    const baseline = await callApi<{ id: string; policy: string }>(cloud, 'POST', '/subsidies/runs', county, {
+      policy: 'national-baseline',
+    });
+    expect([baseline.status, baseline.body.policy]).toEqual([202, 'national-baseline.2021.1']);
+    await eventually(async () => {
+      const res = await callApi<RunView>(cloud, 'GET', `/subsidies/runs/${baseline.body.id}`, county);
+      return res.body.status === 'completed';
+    }, 90_000);
+  }, 240_000);
 
   it('leaves no raw ID number or name in any event or log line', async () => {
     const { logs } = local();

@@ -28,6 +28,7 @@ import type { Reason } from '../../../shared/events/envelope';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { Binding } from '../domain/bindings';
 import type { SchoolTotal, SubsidyDecision, SubsidyStatus } from '../domain/determine';
+import type { PolicyRef } from '../domain/policy-choice';
 import type { RunTotals } from '../domain/totals-view';
 
 export type RunStatus = 'queued' | 'running' | 'publishing' | 'completed' | 'failed';
@@ -46,8 +47,12 @@ export interface SubsidyRunRecord {
   id: string;
   region: string;
   semester: { code: string; label: string };
-  /** The built-in policy asked for; `version` and `label` once the run has started. */
-  policy: { name: string; version?: string; label?: string; example?: boolean };
+  /**
+   * The policy the request named (`asked`: a built-in name or a published id; absent: the one in force)
+   * and the one chosen (`choosePolicy`): when the request is accepted, or when a roster-triggered run
+   * starts. A retried run uses the chosen one again.
+   */
+  policy: { asked?: string; chosen?: PolicyRef };
   trigger: { kind: 'roster' | 'request'; by: string };
   status: RunStatus;
   createdAt: string;

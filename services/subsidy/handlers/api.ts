@@ -1,15 +1,16 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
 import { todayInChina } from '../../../shared/dates';
 import { parseRegionSettings } from '../../../shared/region-settings';
-import { badRequest, notFound } from '../../../shared/runtime/errors';
+import { badRequest, forbidden, notFound, UserFacingError } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
 import { defaultPeriod } from '../../roster-intake/domain/upload';
 import { paymentListFileName } from '../adapters/payment-lists';
+import { nextSeq, type PublishedPolicy, policyCatalogue, putPublished } from '../adapters/policies-repo';
 import {
   getRun,
   listSchoolTotals,
@@ -19,16 +20,35 @@ import {
 } from '../adapters/subsidy-runs-repo';
 import { SUBSIDY_STATUSES } from '../domain/determine';
 import { fenToYuan } from '../domain/money';
-import { BUILT_IN_POLICIES, builtInPolicy } from '../domain/policies/built-in';
-import { isInForceOn, policyVersionLabel } from '../domain/policy';
+import { type Policy, policyVersionLabel } from '../domain/policy';
+import {
+  checkPublication,
+  choosePolicy,
+  type PolicyChoice,
+  type PolicySource,
+  policyRef,
+} from '../domain/policy-choice';
 import { subsidyRunId } from '../domain/run-events';
-import { parseSemester } from '../domain/semester';
+import { parseSemester, type Semester } from '../domain/semester';
 import { schoolsInScope, totalsView } from '../domain/totals-view';
 
 const observability = createObservability('subsidy');
 const idPath = z.object({ id: z.string().regex(/^sub-[0-9a-f]{24}$/, 'a subsidy run id such as sub-…') });
 const readers = ['school', 'township', 'county', 'ops'] as const;
-const policyNames = () => [...BUILT_IN_POLICIES.keys()];
+const regionSettings = () => parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+const catalogue = () => policyCatalogue(env('KCBX_REGION_CODE'), regionSettings().subsidyPolicy);
+
+/** The semester asked for ('2025-autumn', '2025-2026-1'), else the current one; 400 when unreadable. */
+function semesterOf(label = defaultPeriod(todayInChina())): Semester {
+  const semester = parseSemester(label);
+  if (!semester) {
+    throw badRequest('INVALID_SEMESTER', {
+      zh: `学期应写作 2025-autumn、2026-spring 或 2025-2026-1，实为“${label}”。`,
+      en: `semester must be written 2025-autumn, 2026-spring or 2025-2026-1, got "${label}".`,
+    });
+  }
+  return semester;
+}
 
 async function runFor(id: string) {
   const run = await getRun(id);
@@ -37,7 +57,11 @@ async function runFor(id: string) {
   return run;
 }
 
-/** POST /subsidies/runs {semester?, policy?} — queues a run (county bureau or ops). */
+/**
+ * POST /subsidies/runs {semester?, policy?} — queues a run (county bureau or ops). The policy is chosen
+ * here (`choosePolicy`: the one named, else the county's published version in force, else the region
+ * setting's built-in) and recorded on the run, so the answer names the version the run will use.
+ */
 export const startHandler = httpHandler({
   observability,
   roles: ['county', 'ops'],
@@ -50,29 +74,9 @@ export const startHandler = httpHandler({
       .default({}),
   },
   handle: async ({ caller, body, context }) => {
-    const label = body.semester ?? defaultPeriod(todayInChina());
-    const semester = parseSemester(label);
-    if (!semester) {
-      throw badRequest('INVALID_SEMESTER', {
-        zh: `学期应写作 2025-autumn、2026-spring 或 2025-2026-1，实为“${label}”。`,
-        en: `semester must be written 2025-autumn, 2026-spring or 2025-2026-1, got "${label}".`,
-      });
-    }
-    const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
-    const name = body.policy ?? settings.subsidyPolicy;
-    const policy = builtInPolicy(name);
-    if (!policy) {
-      throw badRequest('UNKNOWN_POLICY', {
-        zh: `没有名为“${name}”的内置政策；可用：${policyNames().join('、')}（GET /subsidies/policies）。`,
-        en: `There is no built-in policy "${name}"; use one of ${policyNames().join(', ')} (GET /subsidies/policies).`,
-      });
-    }
-    if (!isInForceOn(policy, semester.startsOn)) {
-      throw badRequest('POLICY_NOT_IN_FORCE', {
-        zh: `政策 ${policyVersionLabel(policy)} 在 ${semester.label}（${semester.startsOn}）未生效：生效日 ${policy.effectiveFrom}。请换一个学期或政策。`,
-        en: `Policy ${policyVersionLabel(policy)} is not in force on ${semester.startsOn} (${semester.label}); it starts ${policy.effectiveFrom}. Choose another semester or policy.`,
-      });
-    }
+    const semester = semesterOf(body.semester);
+    const choice = choosePolicy(await catalogue(), semester, body.policy);
+    if (!choice.ok) throw badRequest(choice.code, { zh: choice.zh, en: choice.en });
     const runId = subsidyRunId(`request:${context.awsRequestId}`);
     // The run is recorded before it is queued: its status is visible at once, and the message need only
     // name it (a redelivered message finds the same record).
@@ -80,7 +84,7 @@ export const startHandler = httpHandler({
       id: runId,
       region: env('KCBX_REGION_CODE'),
       semester: { code: semester.code, label: semester.label },
-      policy: { name, version: policy.version, label: policyVersionLabel(policy), example: policy.example },
+      policy: { asked: body.policy, chosen: choice.ref },
       trigger: { kind: 'request', by: caller.sub },
       status: 'queued',
       createdAt: new Date().toISOString(),
@@ -95,7 +99,8 @@ export const startHandler = httpHandler({
       id: runId,
       semester: semester.code,
       semesterLabel: semester.label,
-      policy: policyVersionLabel(policy),
+      policy: choice.ref.label,
+      policySource: choice.ref.source,
       status: 'queued',
       href: `/subsidies/runs/${runId}`,
     });
@@ -116,7 +121,8 @@ export const getHandler = httpHandler({
       status: run.status === 'publishing' ? 'running' : run.status,
       semester: run.semester.code,
       semesterLabel: run.semester.label,
-      policy: run.policy,
+      // What the run uses, and what the request named (absent: the policy in force for the semester).
+      policy: { ...run.policy.chosen, asked: run.policy.asked },
       trigger: { kind: run.trigger.kind },
       createdAt: run.createdAt,
       startedAt: run.startedAt,
@@ -252,26 +258,199 @@ export const paymentListHandler = httpHandler({
   },
 });
 
-/** GET /subsidies/policies — the built-in policies, and the one this region uses unless told otherwise. */
+// ── policies ─────────────────────────────────────────────────────────────────────────────────────────
+
+const policyPath = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'a policy id such as national-baseline'),
+  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.-]{0,19}$/, 'a policy version such as 2021.1'),
+});
+
+/**
+ * Published documents are kept whole for ever; this bound keeps one far below DynamoDB's 400 KB item
+ * (the national baseline is about 5 KB).
+ */
+const MAX_POLICY_CHARS = 100_000;
+
+const isChosen = (choice: PolicyChoice, source: PolicySource, p: Policy) =>
+  choice.ok && choice.ref.source === source && choice.ref.id === p.id && choice.ref.version === p.version;
+
+/** Who published a version: the organisation always, the account's subject id for county and ops. */
+const publisherView = (p: PublishedPolicy, full: boolean) => ({
+  role: p.publishedBy.role,
+  org: p.publishedBy.org,
+  sub: full ? p.publishedBy.sub : undefined,
+});
+
+/** Ids and versions are URL-safe by their schema (letters, digits, dots and hyphens). */
+const hrefOf = (p: Policy) => `/subsidies/policies/${p.id}/${p.version}`;
+
+/**
+ * GET /subsidies/policies?semester= — the built-in policies and the county's published versions, and which
+ * one a run for the semester (default: the current one) would use.
+ */
 export const policiesHandler = httpHandler({
   observability,
   roles: readers,
-  handle: async () => {
-    const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  input: { query: z.object({ semester: z.string().max(20).optional() }) },
+  handle: async ({ caller, query }) => {
+    const semester = semesterOf(query.semester);
+    const cat = await catalogue();
+    const choice = choosePolicy(cat, semester);
+    const full = caller.role === 'county' || caller.role === 'ops';
+    const summary = (p: Policy, source: PolicySource) => ({
+      source,
+      id: p.id,
+      version: p.version,
+      label: policyVersionLabel(p),
+      region: p.region,
+      title: p.name,
+      example: p.example,
+      effectiveFrom: p.effectiveFrom,
+      effectiveUntil: p.effectiveUntil,
+      benefits: p.benefits.map((b) => ({ code: b.code, name: b.name, payment: b.payment })),
+      inForce: isChosen(choice, source, p),
+      href: hrefOf(p),
+    });
     return {
-      default: settings.subsidyPolicy,
-      policies: [...BUILT_IN_POLICIES].map(([name, p]) => ({
-        name,
-        id: p.id,
-        version: p.version,
-        label: policyVersionLabel(p),
-        region: p.region,
-        title: p.name,
-        example: p.example,
-        effectiveFrom: p.effectiveFrom,
-        effectiveUntil: p.effectiveUntil,
-        benefits: p.benefits.map((b) => ({ code: b.code, name: b.name, payment: b.payment })),
-      })),
+      semester: semester.label,
+      semesterCode: semester.code,
+      startsOn: semester.startsOn,
+      default: cat.fallback,
+      inForce: choice.ok ? { ...choice.ref, because: choice.because } : undefined,
+      problem: choice.ok ? undefined : { code: choice.code, zh: choice.zh, en: choice.en },
+      policies: [
+        ...[...cat.builtIns].map(([name, p]) => ({ ...summary(p, 'built-in'), name })),
+        ...[...cat.stored]
+          .sort((a, b) => a.policy.effectiveFrom.localeCompare(b.policy.effectiveFrom) || a.seq - b.seq)
+          .map((p) => ({
+            ...summary(p.policy, 'published'),
+            publishedAt: p.publishedAt,
+            publishedBy: publisherView(p, full),
+          })),
+      ],
     };
+  },
+});
+
+/** GET /subsidies/policies/{id}/{version} — one document, built-in or published, as a run reads it. */
+export const policyHandler = httpHandler({
+  observability,
+  roles: readers,
+  input: { path: policyPath },
+  handle: async ({ caller, path }) => {
+    const cat = await catalogue();
+    const same = (p: Policy) => p.id === path.id && p.version === path.version;
+    const builtIn = [...cat.builtIns.values()].find(same);
+    const stored = cat.stored.find((p) => same(p.policy));
+    const policy = builtIn ?? stored?.policy;
+    if (!policy) {
+      throw notFound({
+        zh: `政策 ${path.id} 版本 ${path.version}`,
+        en: `Policy ${path.id} version ${path.version}`,
+      });
+    }
+    const source: PolicySource = builtIn ? 'built-in' : 'published';
+    const semester = semesterOf();
+    return {
+      ...policyRef(policy, source),
+      inForce: { semester: semester.label, now: isChosen(choosePolicy(cat, semester), source, policy) },
+      publishedAt: stored?.publishedAt,
+      publishedBy: stored
+        ? publisherView(stored, caller.role === 'county' || caller.role === 'ops')
+        : undefined,
+      document: policy,
+    };
+  },
+});
+
+/**
+ * POST /subsidies/policies (body: a policy document) — publishes a version of the county's policy: 201, or
+ * 400 with every error (JSON path, 中文, English), or 409 when the id + version is taken (a published
+ * version never changes). The version is stored once and never updated; runs of a semester it is in force
+ * for use it from then on.
+ */
+export const publishPolicyHandler = httpHandler({
+  observability,
+  roles: ['county', 'ops'],
+  input: { body: z.unknown() },
+  handle: async ({ caller, body }) => {
+    const county = env('KCBX_REGION_CODE');
+    const allowed = canAccess(caller, { region: county });
+    if (!allowed.allowed) throw forbidden(allowed.reason.code, allowed.reason);
+    if (JSON.stringify(body ?? null).length > MAX_POLICY_CHARS) {
+      throw badRequest('POLICY_TOO_LARGE', {
+        zh: `政策文件过大（上限 ${MAX_POLICY_CHARS} 个字符）。`,
+        en: `The policy document is too large (at most ${MAX_POLICY_CHARS} characters).`,
+      });
+    }
+
+    // Each attempt checks the document against every version published so far and claims the next
+    // publication number; losing the claim means another version was just published, so check again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cat = await catalogue();
+      const check = checkPublication(body, cat);
+      if (!check.ok && check.status === 409) {
+        const first = check.errors[0]!;
+        throw new UserFacingError(
+          409,
+          'POLICY_VERSION_EXISTS',
+          {
+            zh: `${first.zh}${check.identical ? '（内容与已发布的相同：此前的发布已成功）' : ''}`,
+            en: `${first.en}${check.identical ? ' (the content is the same as the published one: an earlier publication succeeded)' : ''}`,
+          },
+          {
+            errors: check.errors,
+            identical: check.identical,
+            existing: {
+              ...policyRef(check.existing.policy, check.existing.source),
+              href: hrefOf(check.existing.policy),
+            },
+          },
+        );
+      }
+      if (!check.ok) {
+        const shown = check.errors.slice(0, 3);
+        throw badRequest(
+          'INVALID_POLICY',
+          {
+            zh: `政策未发布，共 ${check.errors.length} 处问题：${shown.map((e) => `${e.path} ${e.zh}`).join('；')}${check.errors.length > shown.length ? '……' : ''}`,
+            en: `The policy was not published: ${check.errors.length} problem(s): ${shown.map((e) => `${e.path} ${e.en}`).join('; ')}${check.errors.length > shown.length ? '…' : ''}`,
+          },
+          { errors: check.errors },
+        );
+      }
+      const entry: PublishedPolicy = {
+        seq: nextSeq(cat.stored),
+        policy: check.policy,
+        publishedAt: new Date().toISOString(),
+        publishedBy: { sub: caller.sub, role: caller.role, org: caller.org },
+      };
+      if (!(await putPublished(county, entry))) continue;
+
+      const semester = semesterOf();
+      const now = choosePolicy({ ...cat, published: [...cat.published, check.policy] }, semester);
+      observability.logger.info('subsidy policy published', {
+        policy: policyVersionLabel(check.policy),
+        seq: entry.seq,
+        effectiveFrom: check.policy.effectiveFrom,
+      });
+      return reply(
+        201,
+        {
+          ...policyRef(check.policy, 'published'),
+          effectiveFrom: check.policy.effectiveFrom,
+          effectiveUntil: check.policy.effectiveUntil,
+          publishedAt: entry.publishedAt,
+          publishedBy: publisherView(entry, true),
+          inForce: { semester: semester.label, now: isChosen(now, 'published', check.policy) },
+          href: hrefOf(check.policy),
+        },
+        { location: hrefOf(check.policy) },
+      );
+    }
+    throw new UserFacingError(409, 'PUBLISH_CONTENDED', {
+      zh: '其他政策正在同时发布，请稍后重试。',
+      en: 'Other policies are being published at the same moment; try again shortly.',
+    });
   },
 });

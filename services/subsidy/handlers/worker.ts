@@ -15,6 +15,7 @@ import {
 import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
 import { defaultPeriod } from '../../roster-intake/domain/upload';
 import { paymentListKey, storePaymentList } from '../adapters/payment-lists';
+import { policyCatalogue } from '../adapters/policies-repo';
 import {
   clearOutbox,
   completeRun,
@@ -36,8 +37,8 @@ import {
 } from '../adapters/subsidy-runs-repo';
 import { asPrevious, carryBindings } from '../domain/bindings';
 import { createSubsidyRun } from '../domain/determine';
-import { builtInPolicy } from '../domain/policies/built-in';
-import { isInForceOn, type Policy, policyVersionLabel } from '../domain/policy';
+import type { Policy } from '../domain/policy';
+import { choosePolicy, type PolicyRef, policyForRef } from '../domain/policy-choice';
 import { runEvents, SUBSIDY_ROSTER_KINDS, subsidyRunId } from '../domain/run-events';
 import { parseSemester } from '../domain/semester';
 
@@ -76,13 +77,13 @@ export const handler = sqsBatchHandler({
         ? message.detail.period
         : defaultPeriod(todayInChina());
       const semester = parseSemester(label)!;
-      const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
       const id = subsidyRunId(`roster:${message.id}`);
+      // The policy is chosen when the run starts: the one in force then for the semester.
       await queueRun({
         id,
         region,
         semester: { code: semester.code, label: semester.label },
-        policy: { name: settings.subsidyPolicy },
+        policy: {},
         trigger: { kind: 'roster', by: message.detail.uploadId },
         status: 'queued',
         createdAt: new Date().toISOString(),
@@ -110,7 +111,6 @@ export const handler = sqsBatchHandler({
 async function determine(run: SubsidyRunRecord, region: string): Promise<boolean> {
   const at = new Date().toISOString();
   const semester = parseSemester(run.semester.label);
-  const policy = builtInPolicy(run.policy.name);
   const refuse = async (code: string, zh: string, en: string) => {
     await failRun(run.id, { code, zh, en }, at);
     logger.warn('subsidy run refused', { code });
@@ -118,19 +118,35 @@ async function determine(run: SubsidyRunRecord, region: string): Promise<boolean
   };
   if (!semester)
     return refuse('INVALID_SEMESTER', `无法识别的学期 ${run.semester.label}`, 'Unknown semester');
-  if (!policy) {
-    return refuse(
-      'UNKNOWN_POLICY',
-      `没有名为 ${run.policy.name} 的内置政策`,
-      `No built-in policy ${run.policy.name}`,
-    );
-  }
-  if (!isInForceOn(policy, semester.startsOn)) {
-    return refuse(
-      'POLICY_NOT_IN_FORCE',
-      `政策 ${policyVersionLabel(policy)} 在 ${semester.label} 未生效`,
-      `Policy ${policyVersionLabel(policy)} is not in force in ${semester.label}`,
-    );
+
+  // A run keeps the policy chosen for it (by the request, or by an earlier attempt of this run); a run
+  // without one chooses now, the same way the API does.
+  const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  const catalogue = await policyCatalogue(region, settings.subsidyPolicy);
+  let policy: Policy;
+  let ref: PolicyRef;
+  if (run.policy.chosen) {
+    const recorded = policyForRef(run.policy.chosen, catalogue);
+    if (!recorded) {
+      // Published versions are never removed; only a built-in dropped by a later release can be missing.
+      return refuse(
+        'POLICY_UNAVAILABLE',
+        `本次测算选定的政策 ${run.policy.chosen.label} 已不可用，请重新发起测算`,
+        `The policy chosen for this run, ${run.policy.chosen.label}, is no longer available; start a new run`,
+      );
+    }
+    policy = recorded;
+    ref = run.policy.chosen;
+  } else {
+    const choice = choosePolicy(catalogue, semester, run.policy.asked);
+    if (!choice.ok) return refuse(choice.code, choice.zh, choice.en);
+    policy = choice.policy;
+    ref = choice.ref;
+    logger.info('subsidy policy chosen', {
+      policy: ref.label,
+      source: ref.source,
+      because: choice.because.en,
+    });
   }
 
   // Inputs are fixed when the run starts: a retry recomputes the same rosters, comparison and bindings,
@@ -148,7 +164,7 @@ async function determine(run: SubsidyRunRecord, region: string): Promise<boolean
       comparisonRunId: comparison?.period === semester.label ? comparison.id : undefined,
       previousRunId: previous?.id,
     } satisfies RunInputs;
-    await startRun(run.id, { inputs, policy: policyRef(run.policy.name, policy), startedAt: at });
+    await startRun(run.id, { inputs, policy: { ...run.policy, chosen: ref }, startedAt: at });
   }
 
   const [comparison, openCases, previous] = await Promise.all([
@@ -208,13 +224,6 @@ async function determine(run: SubsidyRunRecord, region: string): Promise<boolean
   });
   return true;
 }
-
-const policyRef = (name: string, policy: Policy) => ({
-  name,
-  version: policy.version,
-  label: policyVersionLabel(policy),
-  example: policy.example,
-});
 
 async function readOutcomes(comparisonRunId: string): Promise<Map<string, OutcomeCode>> {
   const outcomes = new Map<string, OutcomeCode>();
