@@ -8,6 +8,7 @@ import { Cases } from '../constructs/cases';
 import { Comparison } from '../constructs/comparison';
 import { DataLayer } from '../constructs/data';
 import { Identity } from '../constructs/identity';
+import { NotificationPeople } from '../constructs/notification-people';
 import { Observability } from '../constructs/observability';
 import type { Platform } from '../constructs/platform';
 import { RosterIntake } from '../constructs/roster-intake';
@@ -64,6 +65,7 @@ export class RegionStack extends Stack {
     new Comparison(this, 'Comparison', this.platform);
     new Cases(this, 'Cases', this.platform);
     new Subsidy(this, 'Subsidy', this.platform);
+    new NotificationPeople(this, 'NotificationPeople', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);
