@@ -1,5 +1,4 @@
-import { createReadStream, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { deployments } from '../infra/config/deployments';
 import {
@@ -8,21 +7,27 @@ import {
   computeAbsenceStreaks,
   lastRecordedDays,
 } from '../services/cases/domain/absence-streaks';
-import { processRoster } from '../services/roster-intake/domain/intake';
-import { neutraliseFormula } from '../services/roster-intake/domain/report';
 import { CalendarNotCoveredError, calendarCoverage, isWorkingDay, listWorkingDays } from '../shared/calendar';
-import { isRealDate, todayInChina } from '../shared/dates';
-import { regionCodeSchema } from '../shared/org';
-import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
+import { todayInChina } from '../shared/dates';
 import { parseRegionSettings } from '../shared/region-settings';
 import type { AttendanceRecord } from '../shared/rosters/records';
-import { cells, padEnd } from '../shared/text-width';
+import { CSV_BOM, csvRow } from '../shared/spreadsheet-export';
+import { reportingUnusable, UsageError, usage } from './errors';
+import { realDate, regionCode } from './options';
+import { checkOutputFile, writeAtomically } from './output-file';
+import {
+  addRosterOptions,
+  offlinePseudonymSecret,
+  type RosterOption,
+  readRosters,
+  requireRosters,
+} from './roster-files';
+import { cells, padEnd } from './terminal';
 
 /** Offline files are read from disk, not uploaded: the 50 MiB upload limit does not apply. */
 const MAX_FILE_BYTES = 500 * 1024 * 1024;
 const MAX_SHOWN = 50;
 const EXIT_BAD_OPTION = 2;
-const EXIT_INPUT_UNUSABLE = 3;
 const CSV_COLUMNS = ['id', 'name', 'school', 'streak_working_days', 'first_absent', 'last_absent'];
 
 interface AbsencesOptions {
@@ -33,69 +38,39 @@ interface AbsencesOptions {
   out?: string;
 }
 
-class OptionError extends Error {}
-const bad = (zh: string, en: string) => new OptionError(`${zh}\n${en}`);
+const ROSTER_OPTIONS = [
+  { kind: 'attendance', flag: '--attendance', required: true, help: '考勤 attendance log' },
+] as const satisfies readonly RosterOption[];
+
+const RUN_NAME = { zh: '统计', en: 'the count' };
 
 function settingsFrom(opts: AbsencesOptions) {
-  if (!opts.attendance?.length) {
-    throw bad(
-      '缺少 --attendance：请指定考勤记录文件（可重复指定多个）。',
-      '--attendance is missing: name the attendance log (repeat for several files).',
-    );
-  }
+  requireRosters(ROSTER_OPTIONS, opts, RUN_NAME);
   if (!opts.out)
-    throw bad('缺少 --out：请指定结果文件（.csv）。', '--out is missing: name the result file (.csv).');
-  if (!opts.out.toLowerCase().endsWith('.csv')) {
-    throw bad(
-      `--out 的文件名应以 .csv 结尾，实为“${opts.out}”。`,
-      `--out must end in .csv, got "${opts.out}".`,
-    );
-  }
-  const outDir = path.dirname(path.resolve(opts.out));
-  if (!existsSync(outDir)) {
-    throw bad(
-      `结果文件所在的文件夹不存在：${outDir}`,
-      `The folder of the result file does not exist: ${outDir}`,
-    );
-  }
-  const asOf = opts.asOf ?? '';
-  if (!isRealDate(asOf)) {
-    throw bad(
-      `--as-of 应为 YYYY-MM-DD 格式的真实日期（如 2025-10-10），实为“${asOf}”。`,
-      `--as-of must be a real date written YYYY-MM-DD (e.g. 2025-10-10), got "${asOf}".`,
-    );
-  }
+    throw usage('缺少 --out：请指定结果文件（.csv）。', '--out is missing: name the result file (.csv).');
+  checkOutputFile('--out', opts.out, ['.csv']);
+  const asOf = realDate('--as-of', opts.asOf ?? '', '2025-10-10');
   try {
     isWorkingDay(asOf);
   } catch (err) {
     if (!(err instanceof CalendarNotCoveredError)) throw err;
     const { firstYear, lastYear } = calendarCoverage();
-    throw bad(
+    throw usage(
       `--as-of ${asOf} 不在工作日历范围内（${firstYear}–${lastYear} 年）。${err.zh}`,
       `--as-of ${asOf} is outside the working-day calendar (${firstYear}–${lastYear}). ${err.en}`,
     );
   }
-  if (opts.region !== undefined && !regionCodeSchema.safeParse(opts.region).success) {
-    throw bad(
-      `--region 应为 6 位行政区划代码（如 530124），实为“${opts.region}”。`,
-      `--region must be a 6-digit region code (e.g. 530124), got "${opts.region}".`,
-    );
-  }
+  if (opts.region !== undefined) regionCode(opts.region);
   // Without --threshold: the setting of the configured deployment for --region (富民 530124 → 4), else 3.
   const configured = deployments.find((d) => d.regionCode === opts.region)?.settings;
   const threshold = opts.threshold ?? String((configured ?? parseRegionSettings({})).absenceThreshold);
   if (!/^\d+$/.test(threshold) || Number(threshold) < 1 || Number(threshold) > 30) {
-    throw bad(
+    throw usage(
       `--threshold 应为 1–30 的整数（连续旷课工作日数，“3天及以上”为 3，“超过3天”为 4），实为“${threshold}”。`,
       `--threshold must be a whole number 1–30 (working days; "3 or more" is 3, "more than 3" is 4), got "${threshold}".`,
     );
   }
-  return { files: opts.attendance, out: opts.out, asOf, threshold: Number(threshold), region: opts.region };
-}
-
-function csvField(value: string): string {
-  const safe = neutraliseFormula(value);
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  return { out: opts.out, asOf, threshold: Number(threshold), region: opts.region };
 }
 
 /** UTF-8 with a byte-order mark (Excel on Windows reads GBK without it), CRLF, cells neutralised. */
@@ -111,7 +86,7 @@ export function streaksToCsv(streaks: readonly AbsenceStreak[]): string {
       s.lastAbsent,
     ]),
   ];
-  return `\uFEFF${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return CSV_BOM + rows.map(csvRow).join('');
 }
 
 async function runAbsences(given: AbsencesOptions): Promise<void> {
@@ -119,92 +94,40 @@ async function runAbsences(given: AbsencesOptions): Promise<void> {
   try {
     settings = settingsFrom(given);
   } catch (err) {
-    if (!(err instanceof OptionError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     console.error(`kcbx absences: ${err.message}`);
     process.exitCode = EXIT_BAD_OPTION;
     return;
   }
-  const secret = parsePseudonymSecret(generatePseudonymSecret()); // offline: nothing is stored
-  const today = todayInChina();
-  const records: AttendanceDay[] = [];
-  const rejected: { file: string; zh: string; en: string }[] = [];
-
-  console.log('读取考勤 reading attendance:');
-  for (const file of settings.files) {
-    const name = path.basename(file);
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      rejected.push({ file, zh: '找不到文件或无法读取。', en: 'The file does not exist or cannot be read.' });
-      continue;
-    }
-    const outcome = await processRoster({
-      upload: { id: file, kind: 'attendance', org: 'offline', period: 'offline', fileName: name },
-      object: { body: createReadStream(file), size },
-      today,
-      maxBytes: MAX_FILE_BYTES,
-      childKeyOf: (id) => childKey(id, secret),
-      writeRows: async (rows) => {
-        for (const row of rows) {
-          const r = row.record as Omit<AttendanceRecord, 'idNumber'>;
-          records.push({
-            idNumber: row.idNumber,
-            name: r.name,
-            date: r.date,
-            status: r.status,
-            leaveApproved: r.leaveApproved,
-            schoolCode: r.schoolCode,
-            schoolName: r.schoolName,
-          });
-        }
-      },
-    });
-    const s = outcome.summary;
-    const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `sheet “${s.sheet}”`]
-      .filter(Boolean)
-      .join(', ');
-    console.log(
-      `  ${name}${read ? `  [${read}]` : ''}  接收 accepted ${s.accepted}   退回 rejected ${s.rejected}   重复 duplicates ${s.duplicates}`,
-    );
-    if (outcome.status === 'rejected') {
-      const problem = outcome.problems[0];
-      rejected.push({
-        file,
-        zh: problem?.zh ?? '文件无法使用。',
-        en: problem?.en ?? 'The file cannot be used.',
-      });
-    } else if (s.rejected + s.duplicates > 0) {
-      console.log(
-        `    ! ${s.rejected + s.duplicates} 行未计入 rows left out — 查看 see: npx kcbx validate ${name} --kind attendance --report 报告.xlsx`,
-      );
-    }
-  }
-  if (rejected.length > 0) {
-    const lines = ['', '✗ 以下文件无法使用，未生成结果 — these files cannot be used, no result was written:'];
-    for (const r of rejected) lines.push(`  ${r.file}`, `    ${r.zh}`, `    ${r.en}`);
-    lines.push(
-      '请修改后重新运行；npx kcbx validate <文件> --kind attendance 可列出全部问题。',
-      'Fix them and run again; npx kcbx validate <file> --kind attendance lists every problem.',
-    );
-    console.error(lines.join('\n'));
-    process.exitCode = EXIT_INPUT_UNUSABLE;
-    return;
-  }
-
+  // Kept per file and joined in the order given: when two records of a student share a day, the later
+  // one names the student's school, so the result must not depend on which file was read first.
+  const byFile: AttendanceDay[][] = [];
+  await readRosters(
+    ROSTER_OPTIONS,
+    given,
+    { today: todayInChina(), maxBytes: MAX_FILE_BYTES, secret: offlinePseudonymSecret() },
+    (rows, fileIndex) => {
+      byFile[fileIndex] ??= [];
+      const fileRecords = byFile[fileIndex];
+      for (const row of rows) {
+        const r = row.record as Omit<AttendanceRecord, 'idNumber'>;
+        fileRecords.push({
+          idNumber: row.idNumber,
+          name: r.name,
+          date: r.date,
+          status: r.status,
+          leaveApproved: r.leaveApproved,
+          schoolCode: r.schoolCode,
+          schoolName: r.schoolName,
+        });
+      }
+    },
+    RUN_NAME,
+  );
+  const records = byFile.flat();
   const { asOf, threshold } = settings;
   const streaks = computeAbsenceStreaks(records, { asOf, threshold });
-  const partial = `${settings.out}.partial.csv`;
-  try {
-    writeFileSync(partial, streaksToCsv(streaks));
-    renameSync(partial, settings.out);
-  } catch (err) {
-    rmSync(partial, { force: true });
-    const m = (err as Error).message;
-    throw new Error(
-      `无法写入结果文件 ${settings.out}：${m}\nCannot write the result file ${settings.out}: ${m}`,
-    );
-  }
+  await writeAtomically(settings.out, (partial) => writeFileSync(partial, streaksToCsv(streaks)));
 
   const lines = [
     '',
@@ -246,15 +169,11 @@ async function runAbsences(given: AbsencesOptions): Promise<void> {
 }
 
 export function registerAbsencesCommand(program: Command): void {
-  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-  program
+  const command = program
     .command('absences')
-    .description('连续旷课 offline: students whose unexcused-absence streak on a day reached the threshold')
-    .option(
-      '--attendance <file>',
-      '考勤 attendance log (.xlsx, or .csv in UTF-8/GBK); repeat for several files',
-      collect,
-    )
+    .description('连续旷课 offline: students whose unexcused-absence streak on a day reached the threshold');
+  addRosterOptions(command, ROSTER_OPTIONS);
+  command
     .option('--as-of <date>', 'the day to judge, YYYY-MM-DD, e.g. 2025-10-10')
     .option(
       '--threshold <days>',
@@ -287,7 +206,5 @@ Exit code: 0 when it ran (whatever it found), 2 for a wrong option (e.g. a date 
     .exitOverride((err) => {
       if (err.exitCode !== 0) process.exit(EXIT_BAD_OPTION);
     })
-    .action(async (opts: AbsencesOptions) => {
-      await runAbsences(opts);
-    });
+    .action(reportingUnusable(runAbsences));
 }

@@ -1,8 +1,4 @@
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import {
   type ChildResult,
@@ -12,35 +8,59 @@ import {
   entryCutoffDate,
 } from '../services/comparison/domain/classify';
 import { writeResultsCsv, writeResultsJsonl, writeResultsXlsx } from '../services/comparison/domain/export';
-import type { IntakeOutcome, IntakeRow } from '../services/roster-intake/domain/intake';
 import { isRealDate, todayInChina } from '../shared/dates';
 import { OUTCOME_NAMES_ZH, type OutcomeCode, outcomeCodeSchema } from '../shared/events/vocab';
-import { regionCodeSchema } from '../shared/org';
-import { generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
 import { regionSettingsSchema } from '../shared/region-settings';
-import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
-import { cells, padEnd, padStart } from '../shared/text-width';
+import { reportingUnusable, usage } from './errors';
+import { realDate, regionCode, wholeNumber } from './options';
+import { checkOutputFile, writeAtomically } from './output-file';
+import {
+  addRosterOptions,
+  offlinePseudonymSecret,
+  type RosterFiles,
+  type RosterOption,
+  readRosters,
+  requireRosters,
+} from './roster-files';
+import { cells, num, padEnd, padStart, schoolLabel } from './terminal';
 
 /** The roster options, in the order files are read. */
 const ROSTER_OPTIONS = [
-  { kind: 'household', flag: '--household', required: true },
-  { kind: 'enrollment', flag: '--enrollment', required: true },
-  { kind: 'headcount', flag: '--headcount', required: true },
-  { kind: 'poverty', flag: '--poverty', required: false },
-  { kind: 'assistance', flag: '--assistance', required: false },
-  { kind: 'disability', flag: '--disability', required: false },
-  { kind: 'deferral', flag: '--deferral', required: false },
-] as const satisfies readonly { kind: RosterKind; flag: string; required: boolean }[];
+  { kind: 'household', flag: '--household', required: true, help: '户籍 household roster (公安/乡镇)' },
+  {
+    kind: 'enrollment',
+    flag: '--enrollment',
+    required: true,
+    help: '学籍 enrollment export (学籍系统), one file per school or one for all',
+  },
+  {
+    kind: 'headcount',
+    flag: '--headcount',
+    required: true,
+    help: '在校清点 term-start head count of a school',
+  },
+  {
+    kind: 'poverty',
+    flag: '--poverty',
+    required: false,
+    help: '脱贫户/三类监测 poverty and monitoring roster (乡村振兴)',
+  },
+  {
+    kind: 'assistance',
+    flag: '--assistance',
+    required: false,
+    help: '低保/特困/孤儿/留守 assistance roster (民政)',
+  },
+  { kind: 'disability', flag: '--disability', required: false, help: '残疾 disability roster (残联)' },
+  {
+    kind: 'deferral',
+    flag: '--deferral',
+    required: false,
+    help: '缓学/休学 approved deferrals and suspensions',
+  },
+] as const satisfies readonly RosterOption[];
 
-const KIND_HELP: Record<(typeof ROSTER_OPTIONS)[number]['kind'], string> = {
-  household: '户籍 household roster (公安/乡镇)',
-  enrollment: '学籍 enrollment export (学籍系统), one file per school or one for all',
-  headcount: '在校清点 term-start head count of a school',
-  poverty: '脱贫户/三类监测 poverty and monitoring roster (乡村振兴)',
-  assistance: '低保/特困/孤儿/留守 assistance roster (民政)',
-  disability: '残疾 disability roster (残联)',
-  deferral: '缓学/休学 approved deferrals and suspensions',
-};
+const RUN_NAME = { zh: '比对', en: 'the comparison' };
 
 /** Short outcome labels for the per-school table. */
 const SHORT_ZH: Record<OutcomeCode, string> = {
@@ -57,19 +77,10 @@ const SHORT_ZH: Record<OutcomeCode, string> = {
 const DEFAULT_MAX_FILE_MB = 500;
 const MAX_SCHOOLS_SHOWN = 50;
 const MAX_CHILDREN_SHOWN = 10;
-/** Exit code when an input file cannot be used (as `kcbx validate` for a rejected file). */
-const EXIT_INPUT_UNUSABLE = 3;
 
-interface CompareOptions {
+interface CompareOptions extends RosterFiles {
   region: string;
   asOf: string;
-  household: string[];
-  enrollment: string[];
-  headcount: string[];
-  poverty: string[];
-  assistance: string[];
-  disability: string[];
-  deferral: string[];
   entryCutoff: string;
   minAge: string;
   maxAge: string;
@@ -80,33 +91,12 @@ interface CompareOptions {
 const OUT_FORMATS = ['.csv', '.xlsx', '.jsonl'] as const;
 type OutFormat = (typeof OUT_FORMATS)[number];
 
-/** Usage errors, thrown before any file is read: `kcbx: …` and exit code 1. */
-function usage(zh: string, en: string): Error {
-  return new Error(`${zh}\n${en}`);
-}
-
 function settingsFrom(opts: CompareOptions): ComparisonSettings & { maxBytes: number; format: OutFormat } {
-  if (!regionCodeSchema.safeParse(opts.region).success) {
-    throw usage(
-      `--region 应为 6 位行政区划代码（如 530124），实为“${opts.region}”。`,
-      `--region must be a 6-digit region code (e.g. 530124), got "${opts.region}".`,
-    );
-  }
-  if (!isRealDate(opts.asOf)) {
-    throw usage(
-      `--as-of 应为 YYYY-MM-DD 格式的真实日期（如 2025-09-08），实为“${opts.asOf}”。`,
-      `--as-of must be a real date written YYYY-MM-DD (e.g. 2025-09-08), got "${opts.asOf}".`,
-    );
-  }
-  const whole = (flag: string, text: string) => {
-    if (!/^\d+$/.test(text)) {
-      throw usage(`${flag} 应为整数，实为“${text}”。`, `${flag} must be a whole number, got "${text}".`);
-    }
-    return Number(text);
-  };
+  regionCode(opts.region);
+  realDate('--as-of', opts.asOf, '2025-09-08');
   const region = regionSettingsSchema.safeParse({
-    minAge: whole('--min-age', opts.minAge),
-    maxAge: whole('--max-age', opts.maxAge),
+    minAge: wholeNumber('--min-age', opts.minAge),
+    maxAge: wholeNumber('--max-age', opts.maxAge),
     entryCutoff: opts.entryCutoff,
   });
   if (!region.success) {
@@ -119,42 +109,20 @@ function settingsFrom(opts: CompareOptions): ComparisonSettings & { maxBytes: nu
       '--min-age cannot exceed --max-age, and --entry-cutoff must exist every year (not 02-29).',
     );
   }
-  const format = OUT_FORMATS.find((ext) => opts.out.toLowerCase().endsWith(ext));
-  if (!format) {
-    throw usage(
-      `--out 的文件名应以 .csv、.xlsx 或 .jsonl 结尾，实为“${opts.out}”。`,
-      `--out must end in .csv, .xlsx or .jsonl, got "${opts.out}".`,
-    );
-  }
-  const outDir = path.dirname(path.resolve(opts.out));
-  if (!existsSync(outDir)) {
-    throw usage(
-      `结果文件所在的文件夹不存在：${outDir}`,
-      `The folder of the result file does not exist: ${outDir}`,
-    );
-  }
-  for (const option of ROSTER_OPTIONS) {
-    if (option.required && opts[option.kind].length === 0) {
-      throw usage(
-        `缺少 ${option.flag}：比对需要${ROSTER_KIND_NAMES_ZH[option.kind]}名单（可重复指定多个文件）。`,
-        `${option.flag} is missing: the comparison needs the ${option.kind} roster (repeat the flag for several files).`,
-      );
-    }
-  }
+  const format = checkOutputFile('--out', opts.out, OUT_FORMATS);
+  requireRosters(ROSTER_OPTIONS, opts, RUN_NAME);
   return {
     region: opts.region,
     asOf: opts.asOf,
     minAge: region.data.minAge,
     maxAge: region.data.maxAge,
     entryCutoff: region.data.entryCutoff,
-    maxBytes: whole('--max-file-mb', opts.maxFileMb) * 1024 * 1024,
+    maxBytes: wholeNumber('--max-file-mb', opts.maxFileMb) * 1024 * 1024,
     format,
   };
 }
 
 // ── printing ─────────────────────────────────────────────────────────────────────────────────────────
-
-const num = (n: number) => n.toLocaleString('en-US');
 
 function printSummary(
   outcome: ComparisonOutcome,
@@ -211,8 +179,7 @@ function printSummary(
       padStart('合计', 10),
   );
   for (const s of shown) {
-    let label = s.school === '' ? '（无学校 no school）' : `${s.school} ${s.schoolName ?? ''}`.trim();
-    while (cells(label) > schoolWidth) label = `${label.slice(0, -2)}…`;
+    const label = schoolLabel(s.school, s.schoolName, schoolWidth);
     const total = outcomes.reduce((n, o) => n + s.counts[o], 0);
     lines.push(
       padEnd(`  ${label}`, schoolWidth + 2) +
@@ -243,152 +210,22 @@ function priority(r: ChildResult): number {
   return (r.flags.includes('priority') ? 2 : 0) + (r.flags.includes('disability') ? 1 : 0);
 }
 
-// ── validation on worker threads ──
-
-type FileOutcome = Pick<IntakeOutcome, 'status' | 'summary' | 'problems'>;
-
-const INTAKE_WORKER = fileURLToPath(new URL('./intake-worker.mjs', import.meta.url));
-
-/** Runs the intake engine on one file in a worker thread; accepted rows arrive through onRows. */
-function validateInWorker(
-  job: { file: string; kind: RosterKind; name: string; uploadId: string; size: number },
-  shared: { today: string; maxBytes: number; secret: Uint8Array },
-  onRows: (rows: IntakeRow[]) => void,
-): Promise<FileOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(INTAKE_WORKER, {
-      workerData: { ...job, ...shared, secret: Array.from(shared.secret) },
-      execArgv: [],
-    });
-    worker.on(
-      'message',
-      (msg: { type: string; rows?: IntakeRow[]; outcome?: FileOutcome; message?: string }) => {
-        if (msg.type === 'rows') onRows(msg.rows!);
-        else if (msg.type === 'done') resolve(msg.outcome!);
-        else reject(new Error(`${job.name}: ${msg.message}`));
-      },
-    );
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`${job.name}: the validation worker exited with code ${code}`));
-    });
-  });
-}
-
-/** Runs at most `size` tasks at once and returns their results in the order of `items`. */
-async function runPool<T, R>(items: readonly T[], size: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, lane));
-  return results;
-}
-
 // ── the command ──────────────────────────────────────────────────────────────────────────────────────
 
-interface RejectedFile {
-  file: string;
-  kind: RosterKind;
-  zh: string;
-  en: string;
-}
-
-async function runCompare(given: CompareOptions): Promise<void> {
-  const opts = { ...given };
-  for (const option of ROSTER_OPTIONS) opts[option.kind] ??= [];
+async function runCompare(opts: CompareOptions): Promise<void> {
   const settings = settingsFrom(opts);
   const comparison = createComparison(settings);
-  // Offline nothing is stored; pseudonyms are computed only because the engine is the same as the service's.
-  const secret = parsePseudonymSecret(generatePseudonymSecret()); // decoded once, not per row
-  const today = todayInChina();
-  const rejected: RejectedFile[] = [];
-  const usedIds = new Set<string>();
-  let files = 0;
-
-  // Every file is read and validated on a worker thread, as many at once as there are cores; the
-  // engine takes rows in any order, so the result does not depend on which file finishes first.
-  const jobs: { file: string; kind: RosterKind; name: string; uploadId: string; size: number }[] = [];
-  for (const option of ROSTER_OPTIONS) {
-    for (const file of opts[option.kind]) {
-      files++;
-      const kind = option.kind;
-      const name = path.basename(file);
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        rejected.push({
-          file,
-          kind,
-          zh: '找不到文件或无法读取。',
-          en: 'The file does not exist or cannot be read.',
-        });
-        continue;
-      }
-      // Evidence names a row by upload and line: the file's name, or its path when two files share a name.
-      const uploadId = usedIds.has(name) ? file : name;
-      usedIds.add(uploadId);
-      jobs.push({ file, kind, name, uploadId, size });
-    }
-  }
-  const outcomes = await runPool(jobs, availableParallelism(), (job) =>
-    validateInWorker(job, { today, maxBytes: settings.maxBytes, secret }, (rows) => {
+  const files = await readRosters(
+    ROSTER_OPTIONS,
+    opts,
+    { today: todayInChina(), maxBytes: settings.maxBytes, secret: offlinePseudonymSecret() },
+    (rows) => {
       for (const row of rows) comparison.add(row);
-    }),
+    },
+    RUN_NAME,
   );
-
-  console.log('读取名单 reading rosters:');
-  jobs.forEach(({ file, kind, name }, i) => {
-    const outcome = outcomes[i]!;
-    const s = outcome.summary;
-    const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `sheet “${s.sheet}”`]
-      .filter(Boolean)
-      .join(', ');
-    console.log(
-      `  ${padEnd(`${ROSTER_KIND_NAMES_ZH[kind]} ${kind}`, 28)} ${name}${read ? `  [${read}]` : ''}  ` +
-        `接收 accepted ${num(s.accepted)}   退回 rejected ${num(s.rejected)}   重复 duplicates ${num(s.duplicates)}`,
-    );
-    if (outcome.status === 'rejected') {
-      const problem = outcome.problems[0];
-      rejected.push({
-        file,
-        kind,
-        zh: problem?.zh ?? '文件无法使用。',
-        en: problem?.en ?? 'The file cannot be used.',
-      });
-    } else if (s.rejected + s.duplicates > 0) {
-      console.log(
-        `    ! ${num(s.rejected + s.duplicates)} 行未参与比对 rows left out — 查看 see: npx kcbx validate ${name} --kind ${kind} --report 报告.xlsx`,
-      );
-    }
-  });
-
-  if (rejected.length > 0) {
-    const lines = [
-      '',
-      '✗ 以下文件无法使用，未生成比对结果 — these files cannot be used, no result was written:',
-    ];
-    for (const r of rejected) {
-      lines.push(`  ${r.file}（${ROSTER_KIND_NAMES_ZH[r.kind]} ${r.kind}）`, `    ${r.zh}`, `    ${r.en}`);
-    }
-    lines.push(
-      '请修改后重新运行；npx kcbx validate <文件> --kind <类型> --report 报告.xlsx 可列出全部问题。',
-      'Fix them and run again; npx kcbx validate <file> --kind <kind> --report report.xlsx lists every problem.',
-    );
-    console.error(lines.join('\n'));
-    process.exitCode = EXIT_INPUT_UNUSABLE;
-    return;
-  }
-
   const outcome = comparison.finish();
-  // Write beside the target and rename, so that an interrupted run never leaves half a result.
-  const partial = `${opts.out}.partial${settings.format}`;
-  try {
+  await writeAtomically(opts.out, async (partial) => {
     if (settings.format === '.xlsx') {
       await writeResultsXlsx(outcome.results, outcome.counts, partial, {
         region: settings.region,
@@ -400,18 +237,11 @@ async function runCompare(given: CompareOptions): Promise<void> {
       if (settings.format === '.csv') await writeResultsCsv(outcome.results, stream);
       else await writeResultsJsonl(outcome.results, stream);
     }
-    renameSync(partial, opts.out);
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw new Error(
-      `无法写入结果文件 ${opts.out}：${(err as Error).message}\nCannot write the result file ${opts.out}: ${(err as Error).message}`,
-    );
-  }
+  });
   printSummary(outcome, settings, files, opts.out);
 }
 
 export function registerCompareCommand(program: Command): void {
-  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
   const command = program
     .command('compare')
     .description(
@@ -422,13 +252,7 @@ export function registerCompareCommand(program: Command): void {
       '--as-of <date>',
       '比对日 check date YYYY-MM-DD, e.g. a week after term start: 2025-09-08',
     );
-  for (const option of ROSTER_OPTIONS) {
-    command.option(
-      `${option.flag} <file>`,
-      `${KIND_HELP[option.kind]} (.xlsx, or .csv in UTF-8/GBK)${option.required ? ' — required' : ''}; repeat for several files`,
-      collect,
-    );
-  }
+  addRosterOptions(command, ROSTER_OPTIONS);
   command
     .option(
       '--entry-cutoff <MM-DD>',
@@ -460,7 +284,5 @@ Examples:
 Exit code: 0 when the comparison ran (whatever it found), 1 for a wrong option,
 3 when an input file cannot be used (the message names the file and the reason).`,
     )
-    .action(async (opts: CompareOptions) => {
-      await runCompare(opts);
-    });
+    .action(reportingUnusable(runCompare));
 }

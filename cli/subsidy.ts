@@ -1,11 +1,6 @@
-import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Papa from 'papaparse';
-import type { IntakeOutcome, IntakeRow } from '../services/roster-intake/domain/intake';
 import {
   createSubsidyRun,
   type PreviousDecision,
@@ -32,9 +27,19 @@ import {
 import { parseSemester, type Semester } from '../services/subsidy/domain/semester';
 import { todayInChina } from '../shared/dates';
 import { parseIdNumber } from '../shared/id-number';
-import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
-import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../shared/roster-kind';
-import { cells, padEnd, padStart } from './terminal';
+import { childKey } from '../shared/pseudonym';
+import { reportingUnusable, unusable, usage } from './errors';
+import { wholeNumber } from './options';
+import { checkOutputFile, writeAtomically } from './output-file';
+import {
+  addRosterOptions,
+  offlinePseudonymSecret,
+  type RosterFiles,
+  type RosterOption,
+  readRosters,
+  requireRosters,
+} from './roster-files';
+import { cells, num, padEnd, padStart, schoolLabel } from './terminal';
 
 /** The roster options, in the order files are read. */
 const ROSTER_OPTIONS = [
@@ -58,16 +63,15 @@ const ROSTER_OPTIONS = [
     required: false,
     help: '在校清点 term-start head count: children not marked present are held (empty-seat check)',
   },
-] as const satisfies readonly { kind: RosterKind; flag: string; required: boolean; help: string }[];
-type SubsidyRosterKind = (typeof ROSTER_OPTIONS)[number]['kind'];
+] as const satisfies readonly RosterOption[];
 
-/** Exit code when an input (roster, policy, school list) cannot be used, as for `kcbx compare`. */
-const EXIT_INPUT_UNUSABLE = 3;
+const RUN_NAME = { zh: '测算', en: 'the run' };
+
 const DEFAULT_MAX_FILE_MB = 500;
 const MAX_HELD_SHOWN = 10;
 const MAX_SCHOOLS_SHOWN = 50;
 
-interface SubsidyOptions extends Record<SubsidyRosterKind, string[]> {
+interface SubsidyOptions extends RosterFiles {
   policy?: string;
   listPolicies?: boolean;
   showPolicy?: boolean;
@@ -79,22 +83,6 @@ interface SubsidyOptions extends Record<SubsidyRosterKind, string[]> {
   maskIds?: boolean;
   maxFileMb: string;
 }
-
-/** Usage errors (`kcbx: …`, exit 1). */
-function usage(zh: string, en: string): Error {
-  return new Error(`${zh}\n${en}`);
-}
-
-const UNUSABLE = Symbol('unusable input');
-
-/** An input that cannot be used: its lines go to stderr and the exit code is 3. */
-function unusable(lines: string[]): Error {
-  return Object.assign(new Error(lines.join('\n')), { [UNUSABLE]: true });
-}
-const isUnusable = (err: unknown): err is Error =>
-  err instanceof Error && (err as unknown as Record<symbol, unknown>)[UNUSABLE] === true;
-
-const num = (n: number) => n.toLocaleString('en-US');
 
 // ── policies ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -255,61 +243,6 @@ function loadPrevious(file: string, secret: Uint8Array, today: string): Previous
   return list;
 }
 
-// ── rosters, read and validated on worker threads (the intake engine, as `kcbx compare`) ─────────────
-
-type FileOutcome = Pick<IntakeOutcome, 'status' | 'summary' | 'problems'>;
-const INTAKE_WORKER = fileURLToPath(new URL('./intake-worker.mjs', import.meta.url));
-
-interface RosterJob {
-  file: string;
-  kind: RosterKind;
-  name: string;
-  uploadId: string;
-  size: number;
-}
-
-function readInWorker(
-  job: RosterJob,
-  shared: { today: string; maxBytes: number; secret: Uint8Array },
-  onRows: (rows: IntakeRow[]) => void,
-): Promise<FileOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(INTAKE_WORKER, {
-      workerData: { ...job, ...shared, secret: Array.from(shared.secret) },
-      execArgv: [],
-    });
-    worker.on(
-      'message',
-      (msg: { type: string; rows?: IntakeRow[]; outcome?: FileOutcome; message?: string }) => {
-        if (msg.type === 'rows') onRows(msg.rows!);
-        else if (msg.type === 'done') resolve(msg.outcome!);
-        else reject(new Error(`${job.name}: ${msg.message}`));
-      },
-    );
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`${job.name}: the validation worker exited with code ${code}`));
-    });
-  });
-}
-
-async function readRosters(
-  jobs: RosterJob[],
-  shared: { today: string; maxBytes: number; secret: Uint8Array },
-  onRows: (rows: IntakeRow[]) => void,
-): Promise<FileOutcome[]> {
-  const outcomes: FileOutcome[] = new Array(jobs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      outcomes[i] = await readInWorker(jobs[i]!, shared, onRows);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), jobs.length)) }, lane));
-  return outcomes;
-}
-
 // ── printing ─────────────────────────────────────────────────────────────────────────────────────────
 
 function printSummary(result: SubsidyRunResult, outputs: string[]): void {
@@ -366,8 +299,7 @@ function printSummary(result: SubsidyRunResult, outputs: string[]): void {
         : `按发放学校 by paying school (${totals.bySchool.length}):`,
     );
     for (const s of schools) {
-      let label = s.school === '' ? '（无学校 no school）' : `${s.school} ${s.schoolName ?? ''}`.trim();
-      while (cells(label) > 40) label = `${label.slice(0, -2)}…`;
+      const label = schoolLabel(s.school, s.schoolName, 40);
       lines.push(
         `${padEnd(`  ${label}`, 44)}${padStart(fenToYuanGrouped(s.amountFen), 16)} 元${s.heldFen ? `   暂缓 held ${fenToYuanGrouped(s.heldFen)} 元` : ''}`,
       );
@@ -408,35 +340,6 @@ function printSummary(result: SubsidyRunResult, outputs: string[]): void {
 
 const OUT_FORMATS = ['.csv', '.xlsx'] as const;
 
-function checkOutput(flag: string, file: string, formats: readonly string[]): string {
-  const format = formats.find((ext) => file.toLowerCase().endsWith(ext));
-  if (!format) {
-    throw usage(
-      `${flag} 的文件名应以 ${formats.join(' 或 ')} 结尾，实为“${file}”。`,
-      `${flag} must end in ${formats.join(' or ')}, got "${file}".`,
-    );
-  }
-  const dir = path.dirname(path.resolve(file));
-  if (!existsSync(dir)) {
-    throw usage(`输出文件所在的文件夹不存在：${dir}`, `The folder of the output file does not exist: ${dir}`);
-  }
-  return format;
-}
-
-/** Writes beside the target and renames, so that an interrupted run never leaves half a file. */
-async function writeAtomically(file: string, write: (partial: string) => Promise<void>): Promise<void> {
-  const partial = `${file}.partial${path.extname(file)}`;
-  try {
-    await write(partial);
-    renameSync(partial, file);
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw new Error(
-      `无法写入 ${file}：${(err as Error).message}\nCannot write ${file}: ${(err as Error).message}`,
-    );
-  }
-}
-
 async function runSubsidy(opts: SubsidyOptions): Promise<void> {
   if (opts.listPolicies) {
     listPolicies();
@@ -466,22 +369,10 @@ async function runSubsidy(opts: SubsidyOptions): Promise<void> {
       '缺少 --out：测算结果文件（.csv 或 .xlsx）。',
       '--out is missing: the decisions file (.csv or .xlsx).',
     );
-  const format = checkOutput('--out', opts.out, OUT_FORMATS);
-  if (opts.paymentList) checkOutput('--payment-list', opts.paymentList, ['.xlsx']);
-  for (const option of ROSTER_OPTIONS) {
-    if (option.required && opts[option.kind].length === 0) {
-      throw usage(
-        `缺少 ${option.flag}：测算需要${ROSTER_KIND_NAMES_ZH[option.kind]}名单（可重复指定多个文件）。`,
-        `${option.flag} is missing: the run needs the ${option.kind} roster (repeat the flag for several files).`,
-      );
-    }
-  }
-  if (!/^\d+$/.test(opts.maxFileMb)) {
-    throw usage(
-      `--max-file-mb 应为整数，实为“${opts.maxFileMb}”。`,
-      `--max-file-mb must be a whole number, got "${opts.maxFileMb}".`,
-    );
-  }
+  const format = checkOutputFile('--out', opts.out, OUT_FORMATS);
+  if (opts.paymentList) checkOutputFile('--payment-list', opts.paymentList, ['.xlsx']);
+  requireRosters(ROSTER_OPTIONS, opts, RUN_NAME);
+  const maxBytes = wholeNumber('--max-file-mb', opts.maxFileMb) * 1024 * 1024;
   if (!isInForceOn(policy, semester.startsOn)) {
     throw unusable([
       `✗ 政策 ${policyVersionLabel(policy)} 在 ${semester.label}（${semester.startsOn}）未生效：生效期 ${policy.effectiveFrom}${policy.effectiveUntil ? ` 至 ${policy.effectiveUntil}` : ' 起'}`,
@@ -489,81 +380,20 @@ async function runSubsidy(opts: SubsidyOptions): Promise<void> {
     ]);
   }
 
-  // Offline nothing is stored: pseudonyms exist only because the engine is the service's, keyed by them.
-  const secret = parsePseudonymSecret(generatePseudonymSecret());
+  const secret = offlinePseudonymSecret();
   const today = todayInChina();
   const schools = opts.schools ? loadSchools(opts.schools) : undefined;
   const previous = opts.previous ? loadPrevious(opts.previous, secret, today) : undefined;
   const run = createSubsidyRun({ policy, semester, schools, previous });
-
-  const rejected: { file: string; kind: RosterKind; zh: string; en: string }[] = [];
-  const jobs: RosterJob[] = [];
-  const usedIds = new Set<string>();
-  for (const option of ROSTER_OPTIONS) {
-    for (const file of opts[option.kind]) {
-      const name = path.basename(file);
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        rejected.push({
-          file,
-          kind: option.kind,
-          zh: '找不到文件或无法读取。',
-          en: 'The file does not exist or cannot be read.',
-        });
-        continue;
-      }
-      // Evidence names a row by upload and line: the file's name, or its path when two files share a name.
-      const uploadId = usedIds.has(name) ? file : name;
-      usedIds.add(uploadId);
-      jobs.push({ file, kind: option.kind, name, uploadId, size });
-    }
-  }
-  const maxBytes = Number(opts.maxFileMb) * 1024 * 1024;
-  const outcomes = await readRosters(jobs, { today, maxBytes, secret }, (rows) => {
-    for (const row of rows) run.add(row);
-  });
-
-  console.log('读取名单 reading rosters:');
-  jobs.forEach(({ file, kind, name }, i) => {
-    const outcome = outcomes[i]!;
-    const s = outcome.summary;
-    const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `sheet “${s.sheet}”`]
-      .filter(Boolean)
-      .join(', ');
-    console.log(
-      `  ${padEnd(`${ROSTER_KIND_NAMES_ZH[kind]} ${kind}`, 28)} ${name}${read ? `  [${read}]` : ''}  ` +
-        `接收 accepted ${num(s.accepted)}   退回 rejected ${num(s.rejected)}   重复 duplicates ${num(s.duplicates)}`,
-    );
-    if (outcome.status === 'rejected') {
-      const problem = outcome.problems[0];
-      rejected.push({
-        file,
-        kind,
-        zh: problem?.zh ?? '文件无法使用。',
-        en: problem?.en ?? 'The file cannot be used.',
-      });
-    } else if (s.rejected + s.duplicates > 0) {
-      console.log(
-        `    ! ${num(s.rejected + s.duplicates)} 行未参与测算 rows left out — 查看 see: npx kcbx validate ${name} --kind ${kind} --report 报告.xlsx`,
-      );
-    }
-  });
-  if (rejected.length > 0) {
-    const lines = [
-      '',
-      '✗ 以下文件无法使用，未生成测算结果 — these files cannot be used, no result was written:',
-    ];
-    for (const r of rejected) {
-      lines.push(`  ${r.file}（${ROSTER_KIND_NAMES_ZH[r.kind]} ${r.kind}）`, `    ${r.zh}`, `    ${r.en}`);
-    }
-    lines.push(
-      '请修改后重新运行；npx kcbx validate <文件> --kind <类型> --report 报告.xlsx 可列出全部问题。',
-      'Fix them and run again; npx kcbx validate <file> --kind <kind> --report report.xlsx lists every problem.',
-    );
-    throw unusable(lines);
-  }
+  await readRosters(
+    ROSTER_OPTIONS,
+    opts,
+    { today, maxBytes, secret },
+    (rows) => {
+      for (const row of rows) run.add(row);
+    },
+    RUN_NAME,
+  );
 
   const result = run.finish();
   const ids = opts.maskIds ? 'masked' : 'full';
@@ -581,7 +411,6 @@ async function runSubsidy(opts: SubsidyOptions): Promise<void> {
 }
 
 export function registerSubsidyCommand(program: Command): void {
-  const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
   const command = program
     .command('subsidy')
     .description(
@@ -594,14 +423,7 @@ export function registerSubsidyCommand(program: Command): void {
     .option('--list-policies', 'name the built-in policies and exit')
     .option('--show-policy', 'print the --policy document as JSON (a start for your own) and exit')
     .option('--semester <term>', "学期: '2025-autumn', '2026-spring' (or '2025-2026-1')");
-  for (const option of ROSTER_OPTIONS) {
-    command.option(
-      `${option.flag} <file>`,
-      `${option.help} (.xlsx, or .csv in UTF-8/GBK)${option.required ? ' — required' : ''}; repeat for several files`,
-      collect,
-      [],
-    );
-  }
+  addRosterOptions(command, ROSTER_OPTIONS);
   command
     .option(
       '--schools <file.csv>',
@@ -636,13 +458,5 @@ Examples:
 Exit code: 0 when the run finished, 1 for a wrong option, 3 when an input (a roster, the policy file,
 the school list) cannot be used — the message says what is wrong, in Chinese and English.`,
     )
-    .action(async (opts: SubsidyOptions) => {
-      try {
-        await runSubsidy(opts);
-      } catch (err) {
-        if (!isUnusable(err)) throw err;
-        console.error(err.message);
-        process.exitCode = EXIT_INPUT_UNUSABLE;
-      }
-    });
+    .action(reportingUnusable(runSubsidy));
 }

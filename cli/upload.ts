@@ -8,6 +8,7 @@ import type { IntakeSummary } from '../services/roster-intake/domain/intake';
 import { ROSTER_CONTENT_TYPES } from '../services/roster-intake/domain/upload';
 import { rosterKindSchema } from '../shared/roster-kind';
 import { apiClient } from './api-client';
+import { EXIT_INPUT_UNUSABLE } from './errors';
 import { progressBar } from './progress';
 import { rosterFileArgs } from './terminal';
 
@@ -159,7 +160,7 @@ export function registerUploadCommand(program: Command): void {
           writeFileSync(opts.report, Buffer.from(await res.arrayBuffer()));
           console.log(`报告已保存 report saved: ${opts.report}`);
         }
-        if (upload.status === 'rejected') process.exitCode = 3;
+        if (upload.status === 'rejected') process.exitCode = EXIT_INPUT_UNUSABLE;
       },
     );
 }

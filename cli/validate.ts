@@ -4,9 +4,11 @@ import type { Command } from 'commander';
 import { type IntakeOutcome, processRoster } from '../services/roster-intake/domain/intake';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../services/roster-intake/domain/upload';
 import { todayInChina } from '../shared/dates';
-import { childKey, generatePseudonymSecret, parsePseudonymSecret } from '../shared/pseudonym';
+import { childKey } from '../shared/pseudonym';
 import { ROSTER_KIND_NAMES_ZH, rosterKindSchema } from '../shared/roster-kind';
-import { rosterFileArgs } from './terminal';
+import { EXIT_INPUT_UNUSABLE } from './errors';
+import { offlinePseudonymSecret } from './roster-files';
+import { readAs, rosterFileArgs } from './terminal';
 
 /** Prints what a user needs to read: how the file was read, the counts, and what to fix first. */
 export function printValidation(
@@ -16,9 +18,7 @@ export function printValidation(
   issues: { line: number; column: string; severity: string; zh: string; en: string }[],
 ) {
   const s = outcome.summary;
-  const read = [s.format?.toUpperCase(), s.encoding, s.sheet && `工作表 sheet “${s.sheet}”`]
-    .filter(Boolean)
-    .join(', ');
+  const read = readAs(s);
   const lines = [
     `${path.basename(file)} — ${ROSTER_KIND_NAMES_ZH[kind as keyof typeof ROSTER_KIND_NAMES_ZH]} (${kind})${read ? `  [${read}]` : ''}`,
     `结果 result: ${outcome.status === 'accepted' ? '可以接收 accepted' : '会被退回 rejected'}`,
@@ -59,8 +59,7 @@ export function registerValidateCommand(program: Command): void {
     )
     .action(async (file: string, opts: { kind: string; sheet?: string; report?: string; today?: string }) => {
       const { kind, size } = rosterFileArgs(file, opts.kind);
-      // Offline nothing is stored; pseudonyms are computed only because the engine is the same.
-      const secret = parsePseudonymSecret(generatePseudonymSecret()); // decoded once, not per row
+      const secret = offlinePseudonymSecret();
       const issues: Parameters<typeof printValidation>[3] = [];
       const outcome = await processRoster({
         upload: {
@@ -86,6 +85,6 @@ export function registerValidateCommand(program: Command): void {
         );
         console.log(`\n报告已保存 report saved: ${opts.report}`);
       }
-      if (outcome.status === 'rejected') process.exitCode = 3;
+      if (outcome.status === 'rejected') process.exitCode = EXIT_INPUT_UNUSABLE;
     });
 }

@@ -6,12 +6,12 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import type { CaseState } from '../../../shared/events/vocab';
 import { checkDigit, maskIdNumber } from '../../../shared/id-number';
+import { uniqueSheetNames } from '../../../shared/spreadsheet-export';
 import { type CaseRecord, caseRecordSchema } from './case';
 import {
   CASE_LEDGER_COLUMNS,
   CASE_LEDGER_SHEET,
   MINISTRY_LEDGER_SHEETS,
-  uniqueSheetNames,
   writeCaseLedgerWorkbook,
 } from './ledger-workbook';
 import type { AgeCohortRow } from './ledgers';

@@ -9,7 +9,7 @@
  * and school names come from uploaded rosters.
  */
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import {
   CASE_STATE_NAMES_ZH,
   CAUSE_CATEGORY_NAMES_ZH,
@@ -20,8 +20,16 @@ import {
 import type { Role } from '../../../shared/org';
 import { CHAIN_POSITION_NAMES_ZH, type ChainPosition } from '../../../shared/region-settings';
 import { SEX_NAMES_ZH } from '../../../shared/rosters/records';
+import {
+  PRINT,
+  type SheetNamer,
+  sheetNamer,
+  type TableCell,
+  type TableColumn,
+  writeTable,
+  xlsxWriter,
+} from '../../../shared/spreadsheet-export';
 import { CHILD_FLAG_NAMES_ZH } from '../../comparison/domain/classify';
-import { neutraliseFormula } from '../../roster-intake/domain/report';
 import { type CaseRecord, PLACEMENT_NAMES_ZH, REPORT_LINE_NAMES_ZH, type ResponsibleChain } from './case';
 import {
   type AgeCohortRow,
@@ -54,13 +62,8 @@ export interface CaseLedgerWorkbookOptions {
 
 export const CASE_LEDGER_SHEET = '控辍保学台账';
 
-type Cell = string | number;
-interface Column<T> {
-  header: string;
-  width: number;
-  /** Formatted as text, so an ID typed in later stays text too. */
-  text?: boolean;
-  value: (row: T, index: number) => Cell;
+interface Column<T> extends TableColumn {
+  value: (row: T, index: number) => TableCell;
 }
 
 // ── the case ledger's columns ────────────────────────────────────────────────────────────────────────
@@ -312,96 +315,25 @@ const CASE_LEDGER_ROW_COLUMNS: readonly Column<LedgerLine>[] = [
 
 // ── sheets ───────────────────────────────────────────────────────────────────────────────────────────
 
-const MAX_SHEET_NAME = 31;
-
-/** Cuts to at most `max` UTF-16 units without splitting a character. */
-function cut(text: string, max: number): string {
-  let out = '';
-  for (const ch of text) {
-    if (out.length + ch.length > max) break;
-    out += ch;
-  }
-  return out;
-}
-
-/**
- * Sheet names Excel accepts, one per wanted name and all different: no []:*?/\, no apostrophe at either
- * end, at most 31 characters, not 'History' (Excel reserves it), unique ignoring case (as Excel compares
- * them) — a repeated name gets ' (2)', ' (3)' …. `taken` names are already in the workbook.
- */
-export function uniqueSheetNames(wanted: readonly string[], taken: readonly string[] = []): string[] {
-  const used = new Set(taken.map((n) => n.toLowerCase()));
-  return wanted.map((raw) => {
-    let base = cut(
-      raw
-        .replace(/[[\]:*?/\\]/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim()
-        .replace(/^'+|'+$/g, ''),
-      MAX_SHEET_NAME,
-    ).trim();
-    if (base === '') base = '（无名称）';
-    if (base.toLowerCase() === 'history') base = 'History (1)';
-    let name = base;
-    for (let n = 2; used.has(name.toLowerCase()); n++) {
-      const suffix = ` (${n})`;
-      name = cut(base, MAX_SHEET_NAME - suffix.length) + suffix;
-    }
-    used.add(name.toLowerCase());
-    return name;
-  });
-}
-
-const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
-const TEXT_STYLE: Partial<ExcelJS.Style> = Object.freeze({ numFmt: '@' });
-const PLAIN_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
-const PRINT: Partial<ExcelJS.PageSetup> = {
-  orientation: 'landscape',
-  paperSize: 9, // A4
-  fitToPage: true,
-  fitToWidth: 1,
-  fitToHeight: 0,
-  printTitlesRow: '1:1',
+/** The page header holds the ledger's title, so the top margin is wider than other exports'. */
+const LEDGER_PRINT: Partial<ExcelJS.PageSetup> = {
+  ...PRINT,
   margins: { left: 0.3, right: 0.3, top: 0.6, bottom: 0.5, header: 0.3, footer: 0.3 },
 };
 
-/** Text for a page header or footer: '&' starts a code there, so a literal one is doubled. */
-const headerText = (text: string) => text.replaceAll('&', '&&');
-
 function writeSheet<T>(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
-  name: string,
-  title: string,
+  sheet: { name: string; namer: SheetNamer; title: (sheetName: string) => string },
   columns: readonly Column<T>[],
   rows: readonly T[],
-): void {
-  const sheet = workbook.addWorksheet(name, {
-    pageSetup: PRINT,
-    views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
-    headerFooter: { oddHeader: `&C${headerText(title)}`, oddFooter: '&C第 &P 页，共 &N 页' },
-  });
-  const styles = columns.map((c) => (c.text ? TEXT_STYLE : PLAIN_STYLE));
-  sheet.columns = columns.map((c, i) => ({ width: c.width, style: styles[i] }));
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
-  const header = sheet.addRow(columns.map((c) => c.header));
-  header.font = { bold: true };
-  header.alignment = { vertical: 'middle', wrapText: true };
-  header.height = 30;
-  header.eachCell((cell) => {
-    cell.fill = HEADER_FILL;
-  });
-  header.commit();
-  rows.forEach((line, index) => {
-    const row = sheet.addRow(
-      columns.map((c) => {
-        const value = c.value(line, index);
-        return typeof value === 'string' ? neutraliseFormula(value) : value;
-      }),
-    );
-    for (let c = 0; c < styles.length; c++) row.getCell(c + 1).style = styles[c]!;
-    row.commit();
-  });
-  sheet.commit();
+): Promise<void> {
+  return writeTable(
+    workbook,
+    { name: sheet.name, namer: sheet.namer, columns, pageSetup: LEDGER_PRINT, pageHeader: sheet.title },
+    (function* () {
+      for (const [index, line] of rows.entries()) yield columns.map((c) => c.value(line, index));
+    })(),
+  );
 }
 
 /** The sheet name of each Ministry ledger. */
@@ -428,40 +360,34 @@ export async function writeCaseLedgerWorkbook(
   const { asOf } = options;
   const full = options.idVisibility === 'full';
   const townshipNames = options.townshipNames ?? {};
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    ...(typeof out === 'string' ? { filename: out } : { stream: out }),
-    useStyles: true,
-    useSharedStrings: false,
-  });
-  workbook.creator = 'kcbx';
+  const workbook = xlsxWriter(out);
+  const namer = sheetNamer();
   const title = (sheet: string) => [options.regionName, sheet, `截至 ${asOf}`].filter(Boolean).join('  ');
+  const ledgerSheet = (name: string) => ({ name, namer, title });
 
   const cases = records.filter((r) => r.openedOn <= asOf).toSorted(compareCases);
   const lines = cases.map((record): CaseLine => ({ record, asOf, full, townshipNames }));
-  writeSheet(workbook, CASE_LEDGER_SHEET, title(CASE_LEDGER_SHEET), CASE_COLUMNS, lines);
+  await writeSheet(workbook, ledgerSheet(CASE_LEDGER_SHEET), CASE_COLUMNS, lines);
 
   const ledgers = buildLedgers({ records, children: options.children, asOf });
   const toLines = (rows: readonly LedgerRow[]) =>
     rows.map((row): LedgerLine => ({ row, full, townshipNames }));
   const ministry = MINISTRY_LEDGER_SHEETS;
-  writeSheet(
+  await writeSheet(
     workbook,
-    ministry.AGE_COHORT,
-    title(ministry.AGE_COHORT),
+    ledgerSheet(ministry.AGE_COHORT),
     AGE_COHORT_COLUMNS,
     toLines(ledgers.ageCohort),
   );
-  writeSheet(
+  await writeSheet(
     workbook,
-    ministry.SUSPECTED,
-    title(ministry.SUSPECTED),
+    ledgerSheet(ministry.SUSPECTED),
     CASE_LEDGER_ROW_COLUMNS,
     toLines([...ledgers.suspected, ...ledgers.cleared.suspected]),
   );
-  writeSheet(
+  await writeSheet(
     workbook,
-    ministry.DROPOUT,
-    title(ministry.DROPOUT),
+    ledgerSheet(ministry.DROPOUT),
     CASE_LEDGER_ROW_COLUMNS,
     toLines([...ledgers.dropouts, ...ledgers.cleared.dropouts]),
   );
@@ -473,13 +399,18 @@ export async function writeCaseLedgerWorkbook(
     if (list) list.push(line);
     else bySchool.set(key, [line]);
   }
-  const schools = [...bySchool.values()];
-  const names = uniqueSheetNames(
-    schools.map(([first]) => first!.record.schoolName ?? first!.record.school ?? '（无学校）'),
-    [CASE_LEDGER_SHEET, ...Object.values(ministry)],
-  );
-  schools.forEach((schoolLines, i) => {
-    writeSheet(workbook, names[i]!, title(`${names[i]!} ${CASE_LEDGER_SHEET}`), CASE_COLUMNS, schoolLines);
-  });
+  for (const schoolLines of bySchool.values()) {
+    const first = schoolLines[0]!.record;
+    await writeSheet(
+      workbook,
+      {
+        name: first.schoolName ?? first.school ?? '（无学校）',
+        namer,
+        title: (name) => title(`${name} ${CASE_LEDGER_SHEET}`),
+      },
+      CASE_COLUMNS,
+      schoolLines,
+    );
+  }
   await workbook.commit();
 }

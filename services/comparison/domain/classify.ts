@@ -263,6 +263,22 @@ function isBirthOfId(date: string, id: string): boolean {
   );
 }
 
+/** Numbers each distinct text in the order first seen, so that a child's columns hold small integers. */
+function interner(): { values: string[]; intern: (text: string) => number } {
+  const values: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (text: string) => {
+    let x = index.get(text);
+    if (x === undefined) {
+      x = values.length;
+      values.push(text);
+      index.set(text, x);
+    }
+    return x;
+  };
+  return { values, intern };
+}
+
 function widenInt32(a: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(size).fill(NONE);
   b.set(a);
@@ -364,45 +380,20 @@ export function createComparison(settings: ComparisonSettings): Comparison {
   }
 
   // ── interned texts: uploads, schools (code or name), grades, classes, townships ──
-  const uploads: string[] = [];
-  const uploadIndex = new Map<string, number>();
+  const { values: uploads, intern: internUploadId } = interner();
   let lastUpload = '';
   let lastUploadIndex = NONE;
+  // Rows come in runs of one upload: the last one is answered without a map lookup.
   const internUpload = (id: string) => {
-    if (id === lastUpload) return lastUploadIndex;
-    let u = uploadIndex.get(id);
-    if (u === undefined) {
-      u = uploads.length;
-      uploads.push(id);
-      uploadIndex.set(id, u);
+    if (id !== lastUpload) {
+      lastUpload = id;
+      lastUploadIndex = internUploadId(id);
     }
-    lastUpload = id;
-    lastUploadIndex = u;
-    return u;
+    return lastUploadIndex;
   };
-  const texts: string[] = [];
-  const textIndex = new Map<string, number>();
-  const internText = (t: string) => {
-    let x = textIndex.get(t);
-    if (x === undefined) {
-      x = texts.length;
-      texts.push(t);
-      textIndex.set(t, x);
-    }
-    return x;
-  };
+  const { values: texts, intern: internText } = interner();
   /** School keys: a 10-digit code, or '#' + the name when a row gives no code. */
-  const schoolKeys: string[] = [];
-  const schoolIndex = new Map<string, number>();
-  const internSchool = (key: string) => {
-    let x = schoolIndex.get(key);
-    if (x === undefined) {
-      x = schoolKeys.length;
-      schoolKeys.push(key);
-      schoolIndex.set(key, x);
-    }
-    return x;
-  };
+  const { values: schoolKeys, intern: internSchool } = interner();
   /** How often each name was written beside each code (the display name is the most frequent). */
   const namesOfCode = new Map<string, Map<string, number>>();
   /** Schools (raw index) that uploaded a head count. */

@@ -29,6 +29,13 @@ const KIND_NAMES_EN: Record<RosterKind, string> = {
   deferral: 'deferral',
 };
 
+/** A deferral's period: '2025-09-01 至 2026-01-15', or '2025-09-01 起' when it has no end. */
+function deferralSpan(from: string, until: string | undefined): Reason {
+  return until
+    ? { zh: `${from} 至 ${until}`, en: `${from} to ${until}` }
+    : { zh: `${from} 起`, en: `from ${from}` };
+}
+
 const DEFERRAL_TYPE_NAMES_EN: Record<DeferralType, string> = {
   DEFERRED: 'deferred entry',
   SUSPENDED: 'suspension of study',
@@ -128,9 +135,7 @@ export const reasons = {
   },
 
   deferralCovers(type: DeferralType, from: string, until: string | undefined, asOf: string): Reason {
-    const span = until
-      ? { zh: `${from} 至 ${until}`, en: `${from} to ${until}` }
-      : { zh: `${from} 起`, en: `from ${from}` };
+    const span = deferralSpan(from, until);
     return {
       zh: `已批准${DEFERRAL_TYPE_NAMES_ZH[type]}（${span.zh}），比对日 ${asOf} 在期限内`,
       en: `An approved ${DEFERRAL_TYPE_NAMES_EN[type]} (${span.en}) covers the check date ${asOf}`,
@@ -138,9 +143,7 @@ export const reasons = {
   },
 
   deferralLapsed(type: DeferralType, from: string, until: string | undefined, asOf: string): Reason {
-    const span = until
-      ? { zh: `${from} 至 ${until}`, en: `${from} to ${until}` }
-      : { zh: `${from} 起`, en: `from ${from}` };
+    const span = deferralSpan(from, until);
     return {
       zh: `${DEFERRAL_TYPE_NAMES_ZH[type]}期限（${span.zh}）不含比对日 ${asOf}`,
       en: `The ${DEFERRAL_TYPE_NAMES_EN[type]} (${span.en}) does not cover the check date ${asOf}`,

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { neutraliseFormula, reportToCsv, reportToXlsx, summariseReport } from './report';
+import { neutraliseFormula } from '../../../shared/spreadsheet-export';
+import { reportToCsv, reportToXlsx, summariseReport } from './report';
 import { createRosterValidator, type ValidationSummary } from './validate';
 import { makeId, num, sheet } from './validate-test-rows';
 

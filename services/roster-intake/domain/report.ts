@@ -7,6 +7,7 @@
  */
 import ExcelJS from 'exceljs';
 import { ROSTER_KIND_NAMES_ZH, type RosterKind } from '../../../shared/roster-kind';
+import { neutraliseFormula } from '../../../shared/spreadsheet-export';
 import type { SkippedRows, ValidationSummary } from './validate';
 import {
   type IssueSeverity,
@@ -68,15 +69,6 @@ export function summariseReport(summary: ValidationSummary): ReportSummary {
     report.fileError = { code, zh, en };
   }
   return report;
-}
-
-/**
- * 防公式注入 — text that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
- * carriage return) gets a leading apostrophe, which Excel and WPS show as text. For CSV exports; in
- * XLSX exports a string is written as a string value, which is never evaluated (see reportToXlsx).
- */
-export function neutraliseFormula(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 const CSV_HEADER = [

@@ -10,10 +10,20 @@
  * by fenToYuan; totals are the engine's integer sums, never spreadsheet formulas.
  */
 import type { Writable } from 'node:stream';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import ExcelJS from 'exceljs';
-import { neutraliseFormula } from '../../roster-intake/domain/report';
+import type ExcelJS from 'exceljs';
+import {
+  CSV_BOM,
+  csvRow,
+  neutraliseFormula,
+  PRINT,
+  sheetNamer,
+  styleHeader,
+  TEXT_STYLE,
+  writeAll,
+  writeTable,
+  xlsxWriter,
+} from '../../../shared/spreadsheet-export';
+import { gradeNumber } from '../../roster-intake/domain/validate-values';
 import {
   type BenefitTotal,
   type SourceRow,
@@ -112,11 +122,6 @@ function decisionValues(d: SubsidyDecision, benefits: ReadonlyMap<string, Benefi
   ];
 }
 
-function csvField(value: string): string {
-  const safe = neutraliseFormula(value);
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 /**
  * Decisions as CSV: UTF-8 with a BOM (Excel reads it as UTF-8), CRLF line ends, one row per child and
  * benefit, columns as DECISION_COLUMNS. Open the .xlsx instead when IDs must stay text in Excel.
@@ -127,70 +132,26 @@ export async function writeDecisionsCsv(
   options: ExportOptions = {},
 ): Promise<void> {
   const benefits = new Map(result.policy.benefits.map((b) => [b.code, b]));
-  async function* lines() {
-    yield `\uFEFF${DECISION_COLUMNS.join(',')}\r\n`;
-    let chunk = '';
-    for (const d of result.decisions) {
-      chunk += `${decisionValues(d, benefits, options).map(csvField).join(',')}\r\n`;
-      if (chunk.length >= 64 * 1024) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    if (chunk) yield chunk;
-  }
-  await pipeline(Readable.from(lines()), stream);
+  await writeAll(
+    stream,
+    (function* () {
+      yield CSV_BOM + csvRow(DECISION_COLUMNS);
+      for (const d of result.decisions) yield csvRow(decisionValues(d, benefits, options));
+    })(),
+  );
 }
 
 // ── .xlsx building blocks ────────────────────────────────────────────────────────────────────────────
 
-/** Excel holds 1,048,576 rows a sheet; more decisions continue on '决定 decisions (2)'. */
-const ROWS_PER_SHEET = 1_000_000;
-const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } };
 const TOTAL_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } };
 const YUAN_FORMAT = '#,##0.00';
-const PRINT: Partial<ExcelJS.PageSetup> = {
-  paperSize: 9, // A4
-  fitToPage: true,
-  fitToWidth: 1,
-  fitToHeight: 0,
-  margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
-};
+/** The payment list's pages carry their own titles, so no row repeats on each page. */
+const LANDSCAPE: Partial<ExcelJS.PageSetup> = { ...PRINT, printTitlesRow: undefined };
+const PORTRAIT: Partial<ExcelJS.PageSetup> = { ...LANDSCAPE, orientation: 'portrait' };
 
 /** The number a 元 cell holds: parsed from the exact decimal text, so the cell shows what fenToYuan says. */
 const yuanCell = (fen: number) => Number(fenToYuan(fen));
 const cellText = (value: string) => neutraliseFormula(value);
-
-function workbookFor(target: string | Writable): ExcelJS.stream.xlsx.WorkbookWriter {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    ...(typeof target === 'string' ? { filename: target } : { stream: target }),
-    useStyles: true,
-    useSharedStrings: false, // shared strings would keep every text in memory until the end
-  });
-  workbook.creator = 'kcbx';
-  return workbook;
-}
-
-/** Sheet names may not hold []:*?/\ and are at most 31 characters; each must be unique. */
-function uniqueSheetName(name: string, used: Set<string>): string {
-  const base =
-    name
-      .replace(/[[\]:*?/\\]/g, ' ')
-      .trim()
-      .slice(0, 31) || 'sheet';
-  let candidate = base;
-  for (let n = 2; used.has(candidate); n++) candidate = `${base.slice(0, 31 - String(n).length - 3)} (${n})`;
-  used.add(candidate);
-  return candidate;
-}
-
-function styleHeader(row: ExcelJS.Row): void {
-  row.font = { bold: true };
-  row.alignment = { vertical: 'middle', wrapText: true };
-  row.eachCell((cell) => {
-    cell.fill = HEADER_FILL;
-  });
-}
 
 function styleTotal(row: ExcelJS.Row): void {
   row.font = { bold: true };
@@ -199,59 +160,44 @@ function styleTotal(row: ExcelJS.Row): void {
   });
 }
 
-/** Rows written between yields, so the zip writer gets the event loop to deflate what is buffered. */
-const ROWS_PER_YIELD = 1_000;
-const yieldToZip = () => new Promise<void>((resolve) => setImmediate(resolve));
+const TEXT_DECISION_COLUMNS: ReadonlySet<string> = new Set(['id', 'school', 'payer_school', 'township']);
+const DECISION_TABLE = DECISION_COLUMNS.map((c) => ({
+  header: c,
+  width: c === 'reason_zh' || c === 'notes_zh' ? 50 : c === 'id' ? 21 : 14,
+  text: TEXT_DECISION_COLUMNS.has(c),
+}));
+const AMOUNT_FEN = DECISION_COLUMNS.indexOf('amount_fen');
+const HELD_FEN = DECISION_COLUMNS.indexOf('held_fen');
 
 /**
  * Decisions as a workbook: 汇总 (totals per benefit) and 决定 (one row per child and benefit, the
- * DECISION_COLUMNS, IDs as text, filters and a frozen header).
+ * DECISION_COLUMNS, IDs as text, filters and a frozen header; more than a sheet holds continue on
+ * '决定 decisions (2)').
  */
 export async function writeDecisionsXlsx(
   result: SubsidyRunResult,
   target: string | Writable,
   options: ExportOptions = {},
 ): Promise<void> {
-  const workbook = workbookFor(target);
+  const workbook = xlsxWriter(target);
   const benefits = new Map(result.policy.benefits.map((b) => [b.code, b]));
-  const used = new Set<string>();
-  const summary = workbook.addWorksheet(uniqueSheetName('汇总 summary', used), { pageSetup: PRINT });
+  const namer = sheetNamer();
+  const summary = workbook.addWorksheet(namer('汇总 summary'), { pageSetup: PORTRAIT });
   writeBenefitTotals(summary, result);
   summary.commit();
 
-  let sheet: ExcelJS.Worksheet | undefined;
-  let part = 0;
-  let rows = 0;
-  const textStyle: Partial<ExcelJS.Style> = { numFmt: '@' };
-  const open = () => {
-    part++;
-    const ws = workbook.addWorksheet(
-      uniqueSheetName(part === 1 ? '决定 decisions' : `决定 decisions (${part})`, used),
-      {
-        views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
-      },
-    );
-    ws.columns = DECISION_COLUMNS.map((c) => ({
-      width: c === 'reason_zh' || c === 'notes_zh' ? 50 : c === 'id' ? 21 : 14,
-      style: c === 'id' || c === 'school' || c === 'payer_school' || c === 'township' ? textStyle : {},
-    }));
-    ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: DECISION_COLUMNS.length } };
-    styleHeader(ws.addRow([...DECISION_COLUMNS]));
-    return ws;
-  };
-  for (const d of result.decisions) {
-    if (!sheet || rows === ROWS_PER_SHEET) {
-      sheet?.commit();
-      sheet = open();
-      rows = 0;
-    }
-    const values: (string | number)[] = decisionValues(d, benefits, options).map(cellText);
-    values[3] = d.amountFen; // amount_fen and held_fen as numbers: they are integers
-    values[19] = d.heldFen;
-    sheet.addRow(values).commit();
-    if (++rows % ROWS_PER_YIELD === 0) await yieldToZip();
-  }
-  (sheet ?? open()).commit();
+  await writeTable(
+    workbook,
+    { name: '决定 decisions', namer, columns: DECISION_TABLE },
+    (function* () {
+      for (const d of result.decisions) {
+        const values: (string | number)[] = decisionValues(d, benefits, options);
+        values[AMOUNT_FEN] = d.amountFen; // amount_fen and held_fen as numbers: they are integers
+        values[HELD_FEN] = d.heldFen;
+        yield values;
+      }
+    })(),
+  );
   await workbook.commit();
 }
 
@@ -335,14 +281,10 @@ function writeSignatures(ws: ExcelJS.Worksheet, seal: string): void {
   ws.addRow([`${seal}（盖章）`, '', '', '', '日期：      年    月    日']).height = 28;
 }
 
-/** 年级 order for printing: 一年级 … 九年级 (初一 = 7); unknown grades last. */
+/** 年级 order for printing: 一年级 … 九年级 (初一 = 7), read as the intake reads it for the stage; unknown grades last. */
 function gradeRank(grade: string | undefined): number {
   if (!grade) return 99;
-  const digits: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-  const junior = /^初(?:中)?([一二三1-3])/.exec(grade);
-  if (junior) return 6 + (digits[junior[1]!] ?? Number(junior[1]));
-  const m = /([一二三四五六七八九1-9])年级/.exec(grade);
-  return m ? (digits[m[1]!] ?? Number(m[1])) : 98;
+  return gradeNumber(grade) ?? 98;
 }
 
 function byClass(a: SubsidyDecision, b: SubsidyDecision): number {
@@ -385,15 +327,13 @@ export async function writePaymentListXlsx(
   target: string | Writable,
   options: ExportOptions = {},
 ): Promise<void> {
-  const workbook = workbookFor(target);
-  const used = new Set<string>();
+  const workbook = xlsxWriter(target);
+  const namer = sheetNamer();
   const paid = result.policy.benefits.filter((b) => b.payment !== 'IN_KIND');
   const paidCodes = new Set(paid.map((b) => b.code));
 
   // 汇总
-  const summary = workbook.addWorksheet(uniqueSheetName('汇总 summary', used), {
-    pageSetup: { ...PRINT, orientation: 'landscape' },
-  });
+  const summary = workbook.addWorksheet(namer('汇总 summary'), { pageSetup: LANDSCAPE });
   writeBenefitTotals(summary, result);
   const perBenefit = (list: readonly BenefitTotal[]) =>
     paid.map((b) => list.find((t) => t.benefit === b.code)!);
@@ -450,10 +390,10 @@ export async function writePaymentListXlsx(
   for (const s of result.totals.bySchool) {
     const decisions = bySchool.get(s.school);
     if (!decisions) continue;
-    const ws = workbook.addWorksheet(uniqueSheetName(s.schoolName ?? (s.school || '未注明学校'), used), {
-      pageSetup: { ...PRINT, orientation: 'portrait', printTitlesRow: undefined },
+    const ws = workbook.addWorksheet(namer(s.schoolName ?? (s.school || '未注明学校')), {
+      pageSetup: PORTRAIT,
     });
-    ws.columns = LIST_COLUMNS.map((c, i) => ({ width: c.width, style: i === 2 ? { numFmt: '@' } : {} }));
+    ws.columns = LIST_COLUMNS.map((c, i) => ({ width: c.width, style: i === 2 ? TEXT_STYLE : {} }));
     writeTitle(ws, result, '资助发放名单', LIST_COLUMNS.length);
     ws.addRow([
       cellText(`学校 school：${schoolTitle(s.school, s.schoolName)}`),
@@ -510,14 +450,14 @@ export async function writePaymentListXlsx(
   }
 
   // 暂缓 — held children, for the schools to verify.
-  const held = workbook.addWorksheet(uniqueSheetName('暂缓 held', used), {
-    pageSetup: { ...PRINT, orientation: 'landscape' },
+  const held = workbook.addWorksheet(namer('暂缓 held'), {
+    pageSetup: LANDSCAPE,
     views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
   });
   held.columns = [
     { width: 24 },
     { width: 10 },
-    { width: 21, style: { numFmt: '@' } },
+    { width: 21, style: TEXT_STYLE },
     { width: 24 },
     { width: 12 },
     { width: 70 },
