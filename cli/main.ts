@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAbsencesCommand } from './absences';
 import { registerCompareCommand } from './compare';
 import { registerReceiveCommand } from './receive';
+import { registerReplayCommand } from './replay';
 import { registerStatsCommand } from './stats';
 import { registerSubsidyCommand } from './subsidy';
 import { registerTokenCommand } from './token';
@@ -21,6 +22,7 @@ registerAbsencesCommand(program);
 registerStatsCommand(program);
 registerSubsidyCommand(program);
 registerReceiveCommand(program);
+registerReplayCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`kcbx: ${(err as Error).message}`);

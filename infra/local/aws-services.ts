@@ -1,37 +1,46 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { awsError, type JsonOperation } from './aws-json';
 import type { EventRouter, PutEventsEntry } from './event-router';
+import { createReplays } from './replays';
+import type { createRuntimeRules } from './runtime-rules';
+import { createLocalSecrets } from './secrets';
 import type { LocalModel } from './template';
 
 /**
- * The AWS APIs no emulator package serves, added to the local cloud deliberately: EventBridge
- * PutEvents (into the local event router) and Secrets Manager GetSecretValue (secrets declared
- * in the template, generated once and kept in the data folder). Both speak the AWS JSON 1.1
- * protocol, so the unchanged SDK v3 clients reach them through AWS_ENDPOINT_URL_*.
+ * The AWS APIs no emulator package serves, added to the local cloud deliberately, all over the AWS
+ * JSON 1.1 protocol so the unchanged SDK v3 clients reach them through AWS_ENDPOINT_URL_*:
+ * - EventBridge: PutEvents (into the local event router), the rule operations of runtime rules
+ *   (runtime-rules.ts) and StartReplay/DescribeReplay/ListReplays from the archive (replays.ts);
+ * - Secrets Manager: GetSecretValue of the template's secrets (generated once, kept in the data
+ *   folder) and CreateSecret/DeleteSecret/DescribeSecret of secrets made at runtime (secrets.ts).
  */
 export async function startAwsServices(opts: {
   model: LocalModel;
   router: EventRouter;
-  secretsFile: string;
+  runtimeRules: ReturnType<typeof createRuntimeRules>;
+  dataDir: string;
+  archiveDir: string;
+  log: (line: string) => void;
 }) {
-  const secrets = loadSecrets(opts.model, opts.secretsFile);
-  const handlers: Record<string, (body: Record<string, unknown>) => unknown> = {
+  const secrets = createLocalSecrets({
+    model: opts.model,
+    templateFile: path.join(opts.dataDir, 'secrets.json'),
+    runtimeFile: path.join(opts.dataDir, 'runtime-secrets.json'),
+  });
+  const replays = createReplays({
+    model: opts.model,
+    router: opts.router,
+    archiveDir: opts.archiveDir,
+    file: path.join(opts.archiveDir, 'replays.json'),
+    log: opts.log,
+  });
+  const handlers: Record<string, JsonOperation> = {
     'AWSEvents.PutEvents': (body) => opts.router.putEvents((body.Entries as PutEventsEntry[]) ?? []),
-    'secretsmanager.GetSecretValue': (body) => {
-      const id = String(body.SecretId ?? '');
-      const secret = opts.model.secrets.find((s) => s.arn === id || s.name === id);
-      if (!secret)
-        throw awsError(400, 'ResourceNotFoundException', `Secrets Manager can't find the specified secret.`);
-      return {
-        ARN: secret.arn,
-        Name: secret.name,
-        SecretString: secrets[secret.arn],
-        VersionId: 'local',
-        VersionStages: ['AWSCURRENT'],
-      };
-    },
+    ...opts.runtimeRules.operations,
+    ...replays.operations,
+    ...secrets.operations,
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -61,31 +70,12 @@ export async function startAwsServices(opts: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Resolves when every replay started so far has finished. */
+    replaysIdle: () => replays.idle(),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
-}
-
-function awsError(status: number, type: string, message: string) {
-  return Object.assign(new Error(message), { status, type });
-}
-
-function loadSecrets(model: LocalModel, file: string): Record<string, string> {
-  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  let changed = false;
-  for (const secret of model.secrets) {
-    if (stored[secret.arn]) continue;
-    // Like GenerateSecretString without punctuation: 64 letters and digits.
-    stored[secret.arn] = randomBytes(48)
-      .toString('base64')
-      .replace(/[^A-Za-z0-9]/g, '')
-      .slice(0, 64)
-      .padEnd(64, '0');
-    changed = true;
-  }
-  if (changed) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
-  return stored;
 }

@@ -2,7 +2,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ListQueueTagsCommand,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { importJWK, jwtVerify } from 'jose';
 import type { RegionSettings } from '../../shared/region-settings';
 import { buildApp } from '../build-app';
@@ -16,9 +25,17 @@ import { createEventRouter, type PutEventsEntry } from './event-router';
 import { createFunctionHost, type FunctionHost } from './function-host';
 import { createHttpApiHandler, type VerifyToken } from './http-api';
 import { LOCAL_CREDENTIALS, type LocalClients, localClients, provision } from './provision';
+import { queuePolicyAdmits } from './queue-policy';
+import { createRuntimeRules } from './runtime-rules';
 import { type Clock, createScheduler } from './schedule';
 import { startSqsPoller } from './sqs-poller';
-import { type CfnTemplate, type LocalModel, readTemplate } from './template';
+import {
+  type CfnTemplate,
+  type LocalModel,
+  type LocalRule,
+  type LocalRuleTarget,
+  readTemplate,
+} from './template';
 
 export interface LocalCloudOptions {
   /** Where all local state lives (emulator data, secrets, event archive, dev issuer keys). */
@@ -52,7 +69,7 @@ export interface LocalCloud {
   /** Invokes a function by logical id prefix, name or ARN, as `aws lambda invoke` would. */
   invoke(fn: string, event: unknown): Promise<unknown>;
   putEvents(entries: PutEventsEntry[]): ReturnType<ReturnType<typeof createEventRouter>['putEvents']>;
-  /** Resolves when every event delivery started so far has finished. */
+  /** Resolves when every event delivery (and every replay) started so far has finished. */
   eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -106,7 +123,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     options.functionLog ?? ((fn: string, line: string) => process.stdout.write(`[${fn}] ${line}\n`));
   const dataDir = path.resolve(options.dataDir);
   if (options.reset) {
-    for (const part of ['dynamodb', 's3', 'sqs', 'events', 'secrets.json', 'cdk.out']) {
+    for (const part of [
+      'dynamodb',
+      's3',
+      'sqs',
+      'events',
+      'secrets.json',
+      'runtime-secrets.json',
+      'cdk.out',
+    ]) {
       rmSync(path.join(dataDir, part), { recursive: true, force: true });
     }
   }
@@ -174,6 +199,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (!host) throw new Error(`No local function ${arn}`);
     return host.invoke(event);
   };
+  const messageAttributes = (attributes?: Record<string, string>) =>
+    attributes
+      ? Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        )
+      : undefined;
   const sendToQueue = async (arn: string, body: unknown, attributes?: Record<string, string>) => {
     const queue = queueByArn.get(arn);
     if (!queue) throw new Error(`No local queue ${arn}`);
@@ -181,30 +212,79 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       new SendMessageCommand({
         QueueUrl: queue.url,
         MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-        MessageAttributes: attributes
-          ? Object.fromEntries(
-              Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-            )
-          : undefined,
+        MessageAttributes: messageAttributes(attributes),
         ...(queue.fifo ? { MessageGroupId: 'local', MessageDeduplicationId: crypto.randomUUID() } : {}),
       }),
     );
   };
-  const deliver = async (arn: string, payload: unknown) => {
+  const runtimeRules = createRuntimeRules({ model, file: path.join(dataDir, 'events', 'rules.json') });
+  const isTemplateRule = (rule: LocalRule) => model.rules.includes(rule);
+  /**
+   * A queue the template does not declare (made at runtime, or standing for a partner's queue): it
+   * must exist, and its policy must admit the sender as EventBridge requires — events.amazonaws.com
+   * for this rule when the queue is in this account, the target's execution role (RoleArn) when it is
+   * in another. The emulator has one account: another account's queue is looked up by its name.
+   * (Template queues get their policies from CDK, which the local cloud does not read.)
+   */
+  const sendToOtherQueue = async (
+    arn: string,
+    body: unknown,
+    rule: LocalRule,
+    roleArn: string | undefined,
+    attributes?: Record<string, string>,
+  ) => {
+    const [, , service, , owner, name] = arn.split(':');
+    if (service !== 'sqs' || !owner || !name) throw new Error(`No local function or queue ${arn}`);
+    const { QueueUrl } = await clients.sqs
+      .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: owner }))
+      .catch(() => {
+        throw new Error(`Queue ${arn} does not exist`);
+      });
+    if (!isTemplateRule(rule)) {
+      if (owner !== model.account && !roleArn)
+        throw new Error(
+          `Queue ${name} is in account ${owner}: a target in another account needs an execution role`,
+        );
+      const { Attributes } = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] }),
+      );
+      const sender =
+        owner === model.account
+          ? { kind: 'service' as const, ruleArn: rule.arn, account: model.account }
+          : { kind: 'role' as const, roleArn: roleArn!, account: model.account };
+      if (!queuePolicyAdmits(Attributes?.Policy, arn, sender))
+        throw new Error(
+          `Queue ${name}'s policy does not let ${sender.kind === 'role' ? sender.roleArn : 'events.amazonaws.com'} send the events of rule ${rule.arn}`,
+        );
+    }
+    await clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        MessageAttributes: messageAttributes(attributes),
+      }),
+    );
+  };
+  const deliver = async (arn: string, payload: unknown, rule?: LocalRule, target?: LocalRuleTarget) => {
     if (hosts.has(arn)) await invoke(arn, payload);
-    else await sendToQueue(arn, payload);
+    else if (queueByArn.has(arn) || !rule) await sendToQueue(arn, payload);
+    else await sendToOtherQueue(arn, payload, rule, target?.roleArn);
   };
 
+  const archiveDir = path.join(dataDir, 'events');
   const router = createEventRouter({
     model,
+    runtimeRules: runtimeRules.rules,
     deliver,
-    deadLetter: (queueArn, event, reason) =>
-      sendToQueue(queueArn, event, { ERROR_MESSAGE: reason.slice(0, 256) }),
-    archiveDir: path.join(dataDir, 'events'),
+    deadLetter: (queueArn, event, attributes, rule) =>
+      queueByArn.has(queueArn)
+        ? sendToQueue(queueArn, event, attributes)
+        : sendToOtherQueue(queueArn, event, rule, undefined, attributes),
+    archiveDir,
     log,
     maxRetries: options.eventRetries,
   });
-  const services = await startAwsServices({ model, router, secretsFile: path.join(dataDir, 'secrets.json') });
+  const services = await startAwsServices({ model, router, runtimeRules, dataDir, archiveDir, log });
 
   const awsEnv: Record<string, string> = {
     AWS_REGION: region,
@@ -318,11 +398,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       return host.invoke(event);
     },
     putEvents: (entries) => router.putEvents(entries),
-    eventsIdle: () => router.idle(),
+    eventsIdle: async () => {
+      await services.replaysIdle();
+      await router.idle();
+    },
     async stop() {
       handle = undefined;
       scheduler.stop();
       await Promise.all(pollers.map((p) => p.stop()));
+      await services.replaysIdle();
       await router.idle();
       await saveQueues(model, clients, path.join(dataDir, 'sqs'));
       await Promise.all([...hosts.values()].map((h) => h.stop()));
@@ -334,36 +418,128 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 }
 
-/** The SQS emulator keeps messages in memory: unconsumed ones are saved on stop and sent again on start. */
+/** A message as saved between runs: its body and its message attributes (a DLQ's ERROR_MESSAGE …). */
+type SavedMessage = string | { body: string; attributes?: Record<string, MessageAttributeValue> };
+
+/** A queue created at runtime (not in the template): what it takes to create it again. */
+interface SavedQueue {
+  name: string;
+  attributes: Record<string, string>;
+  tags?: Record<string, string>;
+  messages: SavedMessage[];
+}
+
+// The attributes CreateQueue accepts; the rest (ARN, counts, timestamps) are the emulator's own.
+const SETTABLE_ATTRIBUTES = [
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'Policy',
+  'ReceiveMessageWaitTimeSeconds',
+  'VisibilityTimeout',
+  'RedrivePolicy',
+  'RedriveAllowPolicy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+];
+const RUNTIME_QUEUES_FILE = '_runtime-queues.json';
+
+async function drain(clients: LocalClients, url: string): Promise<SavedMessage[]> {
+  const messages: SavedMessage[] = [];
+  for (;;) {
+    const res = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (!res.Messages?.length) break;
+    messages.push(
+      ...res.Messages.map((m) =>
+        m.MessageAttributes && Object.keys(m.MessageAttributes).length > 0
+          ? { body: m.Body ?? '', attributes: m.MessageAttributes }
+          : (m.Body ?? ''),
+      ),
+    );
+  }
+  return messages;
+}
+
+async function resend(clients: LocalClients, url: string, messages: SavedMessage[], fifo = false) {
+  for (const m of messages) {
+    const { body, attributes } = typeof m === 'string' ? { body: m, attributes: undefined } : m;
+    await clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: body,
+        MessageAttributes: attributes,
+        ...(fifo ? { MessageGroupId: 'local', MessageDeduplicationId: crypto.randomUUID() } : {}),
+      }),
+    );
+  }
+}
+
+/**
+ * The SQS emulator keeps queues and messages in memory: on stop, the unconsumed messages of the
+ * template's queues are saved, and so are the queues created at runtime (attributes, tags and
+ * messages); on start they are created and sent again. Messages in flight (invisible) at the stop
+ * are not seen by ReceiveMessage and are not kept.
+ */
 async function saveQueues(model: LocalModel, clients: LocalClients, dir: string) {
   mkdirSync(dir, { recursive: true });
   for (const queue of model.queues) {
-    const bodies: string[] = [];
-    for (;;) {
-      const res = await clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          VisibilityTimeout: 60,
-        }),
-      );
-      if (!res.Messages?.length) break;
-      bodies.push(...res.Messages.map((m) => m.Body ?? ''));
-    }
+    const messages = await drain(clients, queue.url);
     const file = path.join(dir, `${queue.name}.json`);
-    if (bodies.length > 0) writeFileSync(file, JSON.stringify(bodies));
+    if (messages.length > 0) writeFileSync(file, JSON.stringify(messages));
     else rmSync(file, { force: true });
   }
+  const declared = new Set(model.queues.map((q) => q.url.slice(q.url.lastIndexOf('/') + 1)));
+  const urls = (await clients.sqs.send(new ListQueuesCommand({ MaxResults: 1000 }))).QueueUrls ?? [];
+  const runtime: SavedQueue[] = [];
+  for (const url of urls) {
+    const name = url.slice(url.lastIndexOf('/') + 1);
+    if (declared.has(name)) continue;
+    const { Attributes = {} } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
+    );
+    const { Tags } = await clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: url }));
+    runtime.push({
+      name,
+      attributes: Object.fromEntries(
+        Object.entries(Attributes).filter(([k, v]) => SETTABLE_ATTRIBUTES.includes(k) && v !== ''),
+      ),
+      tags: Tags,
+      messages: await drain(clients, url),
+    });
+  }
+  const file = path.join(dir, RUNTIME_QUEUES_FILE);
+  if (runtime.length > 0) writeFileSync(file, JSON.stringify(runtime, null, 2));
+  else rmSync(file, { force: true });
 }
 
 async function restoreQueues(model: LocalModel, clients: LocalClients, dir: string) {
   for (const queue of model.queues) {
     const file = path.join(dir, `${queue.name}.json`);
     if (!existsSync(file)) continue;
-    for (const body of JSON.parse(readFileSync(file, 'utf8')) as string[]) {
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
-    }
+    await resend(clients, queue.url, JSON.parse(readFileSync(file, 'utf8')) as SavedMessage[], queue.fifo);
     rmSync(file);
   }
+  const file = path.join(dir, RUNTIME_QUEUES_FILE);
+  if (!existsSync(file)) return;
+  const runtime = JSON.parse(readFileSync(file, 'utf8')) as SavedQueue[];
+  // Queues that others name as their dead-letter queue first: a RedrivePolicy must name a queue that exists.
+  runtime.sort((a, b) => Number('RedrivePolicy' in a.attributes) - Number('RedrivePolicy' in b.attributes));
+  for (const queue of runtime) {
+    const { QueueUrl } = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: queue.name, Attributes: queue.attributes, tags: queue.tags }),
+    );
+    await resend(clients, QueueUrl!, queue.messages, queue.attributes.FifoQueue === 'true');
+  }
+  rmSync(file);
 }

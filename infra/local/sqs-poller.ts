@@ -45,6 +45,8 @@ export function startSqsPoller(options: PollerOptions) {
             MaxNumberOfMessages: Math.min(10, mapping.batchSize),
             WaitTimeSeconds: options.waitSeconds ?? 1,
             MessageSystemAttributeNames: ['All'],
+            // The emulator answers only the older name; without it records lack ApproximateReceiveCount.
+            AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
           { abortSignal: abort.signal },

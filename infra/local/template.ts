@@ -68,14 +68,30 @@ export interface LocalRuleTarget {
   inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
   deadLetterArn?: string;
   maximumRetryAttempts?: number;
+  /** The execution role EventBridge assumes for a target in another account. */
+  roleArn?: string;
 }
 export interface LocalRule {
   logicalId: string;
+  /** The rule's name (the logical id for template rules, as the local Ref resolves it). */
+  name: string;
+  arn: string;
   busName: string;
+  description?: string;
   pattern?: unknown;
   schedule?: string;
   enabled: boolean;
   targets: LocalRuleTarget[];
+}
+/** An EventBridge archive: the events of its bus that match its pattern, kept for replays. */
+export interface LocalArchive {
+  logicalId: string;
+  name: string;
+  arn: string;
+  busName: string;
+  busArn: string;
+  pattern?: unknown;
+  retentionDays?: number;
 }
 export interface LocalRoute {
   method: string;
@@ -103,6 +119,7 @@ export interface LocalModel {
   queues: LocalQueue[];
   buckets: { logicalId: string; name: string }[];
   buses: { logicalId: string; name: string; arn: string }[];
+  archives: LocalArchive[];
   secrets: { logicalId: string; arn: string; name: string }[];
   functions: LocalFunction[];
   eventSourceMappings: LocalEventSourceMapping[];
@@ -205,6 +222,12 @@ export function readTemplate(
         refs.set(id, id);
         atts.set(id, { Arn: arn('events', `rule/${id}`) });
         break;
+      case 'AWS::Events::Archive': {
+        const name = str(p.ArchiveName) ?? physicalName(stackName, id, 48);
+        refs.set(id, name);
+        atts.set(id, { Arn: arn('events', `archive/${name}`), ArchiveName: name });
+        break;
+      }
       case 'AWS::IAM::Role':
         refs.set(id, physicalName(stackName, id, 64));
         atts.set(id, { Arn: `arn:aws:iam::${account}:role/${physicalName(stackName, id, 64)}` });
@@ -274,6 +297,7 @@ export function readTemplate(
     queues: [],
     buckets: [],
     buses: [],
+    archives: [],
     secrets: [],
     functions: [],
     eventSourceMappings: [],
@@ -294,6 +318,7 @@ export function readTemplate(
     'AWS::Lambda::Function',
     'AWS::Lambda::EventSourceMapping',
     'AWS::Events::Rule',
+    'AWS::Events::Archive',
     'AWS::ApiGatewayV2::Integration',
     'AWS::ApiGatewayV2::Authorizer',
     'AWS::ApiGatewayV2::Route',
@@ -390,7 +415,10 @@ export function readTemplate(
         const busName = String(p.EventBusName ?? 'default');
         model.rules.push({
           logicalId: id,
+          name: refs.get(id)!,
+          arn: atts.get(id)!.Arn!,
           busName: busName.startsWith('arn:') ? busName.slice(busName.lastIndexOf('/') + 1) : busName,
+          description: typeof p.Description === 'string' ? p.Description : undefined,
           pattern: p.EventPattern ?? undefined,
           schedule: typeof p.ScheduleExpression === 'string' ? p.ScheduleExpression : undefined,
           enabled: (p.State ?? 'ENABLED') === 'ENABLED',
@@ -408,8 +436,22 @@ export function readTemplate(
               deadLetterArn: (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
               maximumRetryAttempts: (t.RetryPolicy as { MaximumRetryAttempts?: number } | undefined)
                 ?.MaximumRetryAttempts,
+              roleArn: typeof t.RoleArn === 'string' ? t.RoleArn : undefined,
             };
           }),
+        });
+        break;
+      }
+      case 'AWS::Events::Archive': {
+        const source = String(p.SourceArn);
+        model.archives.push({
+          logicalId: id,
+          name: refs.get(id)!,
+          arn: atts.get(id)!.Arn!,
+          busArn: source,
+          busName: source.slice(source.lastIndexOf('/') + 1),
+          pattern: p.EventPattern ?? undefined,
+          retentionDays: p.RetentionDays === undefined ? undefined : Number(p.RetentionDays),
         });
         break;
       }

@@ -9,6 +9,7 @@ import { Comparison } from '../constructs/comparison';
 import { DataLayer } from '../constructs/data';
 import { Identity } from '../constructs/identity';
 import { NotificationPeople } from '../constructs/notification-people';
+import { Notifications } from '../constructs/notifications';
 import { Observability } from '../constructs/observability';
 import type { Platform } from '../constructs/platform';
 import { RosterIntake } from '../constructs/roster-intake';
@@ -66,6 +67,7 @@ export class RegionStack extends Stack {
     new Cases(this, 'Cases', this.platform);
     new Subsidy(this, 'Subsidy', this.platform);
     new NotificationPeople(this, 'NotificationPeople', this.platform);
+    new Notifications(this, 'Notifications', this.platform);
 
     Tags.of(this).add('kcbx:deployment', deployment.id);
     Tags.of(this).add('kcbx:region-code', deployment.regionCode);
