@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,7 +9,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { ServiceFunction } from './service-function';
+import { LAMBDA_TASK_ROOT, PROJECT_ROOT, ServiceFunction } from './service-function';
 
 /** China has one time zone and no daylight saving: local = UTC + 8. */
 const CHINA_UTC_OFFSET_HOURS = 8;
@@ -20,6 +22,17 @@ export function chinaTimeToUtcCron(hhmm: string): { hour: string; minute: string
 
 /** The sweep runs early in the morning, before schools start work, China time. */
 const SWEEP_TIME = '06:30';
+
+/**
+ * The font the case documents are set in (Noto Sans Hans, from the npm package @embedpdf/fonts-sc, 8 MB):
+ * esbuild bundles code, not fonts, so the file is copied next to the bundle and KCBX_DOCUMENT_FONT
+ * names it (services/notifications/documents/render.ts).
+ */
+export const DOCUMENT_FONT_FILE = 'NotoSansHans-Regular.otf';
+function documentFontSource(): string {
+  const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');
+  return path.join(path.dirname(entry), '..', 'fonts', DOCUMENT_FONT_FILE);
+}
 
 /**
  * Cases (一生一案): opens a case per suspected dropout, runs the daily attendance rule and the
@@ -196,5 +209,67 @@ export class Cases extends Construct {
       '/ledgers/snapshots',
     );
     report('Stats', 'statsHandler', 'GET /stats: case statistics of a period', '/stats');
+
+    // Documents (issue 8): the notices and the 报告单 a case calls for, as PDF kept with the case. The
+    // case's own events, and requests for a change no event announces, go through one queue.
+    const documentRequests = new DurableQueue(this, 'DocumentQueue', {
+      key: platform.key,
+      alarmTopic: platform.alarmTopic,
+      visibilityTimeout: Duration.seconds(60 * 6),
+      removalPolicy: platform.removalPolicy,
+    });
+    const fontSource = documentFontSource();
+    const documents = writer(
+      new ServiceFunction(this, 'Documents', {
+        platform,
+        service: 'cases',
+        entry: 'services/cases/handlers/documents.ts',
+        handlerExport: 'handler',
+        description: 'Generates the documents a case calls for and keeps them with the case',
+        environment: {
+          ...environment,
+          KCBX_REGION_NAME: regionName(deployment.name),
+          // The local cloud runs functions from source, so there the font is the package's own file.
+          KCBX_DOCUMENT_FONT: deployment.local
+            ? fontSource
+            : path.posix.join(LAMBDA_TASK_ROOT, DOCUMENT_FONT_FILE),
+        },
+        timeout: Duration.seconds(60),
+        // A first render parses the 8 MB font (~1 s at 1 GB); the parsed font is kept for the next ones.
+        memorySize: 1024,
+        bundleFiles: [{ source: path.relative(PROJECT_ROOT, fontSource), target: DOCUMENT_FONT_FILE }],
+      }).fn,
+    );
+    // Write a document once; read it back when a racing delivery stored it first.
+    data.grantWriteObjects(documents, 'reports/');
+    data.grantReadObjects(documents, 'reports/');
+    documents.addEventSource(
+      new SqsEventSource(documentRequests.queue, { batchSize: 5, reportBatchItemFailures: true }),
+    );
+    new events.Rule(this, 'OnCaseChanged', {
+      eventBus: data.bus,
+      description: 'A case opened or changed state: the documents it calls for are generated',
+      eventPattern: { source: ['kcbx.cases'], detailType: ['case.opened', 'case.state-changed'] },
+      targets: [
+        new targets.SqsQueue(documentRequests.queue, {
+          deadLetterQueue: data.busDeadLetters.queue,
+          retryAttempts: 10,
+        }),
+      ],
+    });
+    // A command that calls for a document without changing state (a 催告书) asks for it directly; the
+    // daily sweep asks again for what an open case still lacks.
+    for (const f of [act, sweep, runSweep]) {
+      f.addEnvironment('KCBX_DOCUMENTS_QUEUE_URL', documentRequests.queue.queueUrl);
+      documentRequests.queue.grantSendMessages(f);
+    }
+    // GET /cases/{id}/documents/{documentId}: a 5-minute link, served by the function of GET /cases/{id}.
+    data.grantReadObjects(get, 'reports/');
+    api.route(HttpMethod.GET, '/cases/{id}/documents/{documentId}', get, 'GetCaseDocument');
   }
+}
+
+/** The region's name as documents print it: without a note such as the local deployment's "(local)". */
+function regionName(name: string): string {
+  return name.replace(/\s*\([^)]*\)\s*$/, '');
 }

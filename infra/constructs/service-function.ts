@@ -39,7 +39,16 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   /** At most this many invocations at once (1 serialises a consumer). */
   reservedConcurrency?: number;
+  /**
+   * Files the code reads at run time that esbuild cannot bundle (e.g. a font), copied from the project
+   * into the bundle: `source` relative to the project root, `target` relative to the bundle root, which
+   * Lambda serves from /var/task.
+   */
+  bundleFiles?: readonly { source: string; target: string }[];
 }
+
+/** Where Lambda puts a function's code (LAMBDA_TASK_ROOT): a bundled file is found under it. */
+export const LAMBDA_TASK_ROOT = '/var/task';
 
 /**
  * A Lambda function with the house defaults: ESM bundle built by esbuild (minified, tree-shaken,
@@ -100,6 +109,18 @@ export class ServiceFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLE.mainFields],
         banner: LAMBDA_BUNDLE.banner,
         externalModules: [],
+        ...(props.bundleFiles?.length && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // Runs where the bundle is built (locally or in the bundling container): both paths are theirs.
+            afterBundling: (inputDir: string, outputDir: string) =>
+              (props.bundleFiles ?? []).map(
+                (f) =>
+                  `cp "${path.posix.join(inputDir, f.source)}" "${path.posix.join(outputDir, f.target)}"`,
+              ),
+          },
+        }),
       },
     });
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, props.entry);

@@ -15,11 +15,12 @@ import { conflict } from '../../../shared/runtime/errors';
 import type { CaseAction } from '../domain/actions';
 import { type CaseRecord, type CaseSignal, isOpen } from '../domain/case';
 import { type CaseEvent, caseOpenedEvent, effectEvents } from '../domain/case-events';
-import { applyAction, openCase } from '../domain/transitions';
+import { applyAction, openCase, unchangedForPeopleSince } from '../domain/transitions';
 import {
   caseIdFor,
   caseSeq,
   clearPending,
+  getCase,
   insertCase,
   latestCaseOfChild,
   StaleCaseError,
@@ -200,7 +201,9 @@ export async function resolveByData(
 
 /**
  * Applies a person's command to a case at the version they saw. A stale version is a 409 that
- * names the current one; a refused transition is a 409 that says why and what to do.
+ * names the current one; a refused transition is a 409 that says why and what to do. Documents the
+ * system attached since that version do not make it stale: the command is applied to the case as it
+ * is now (and retried from a fresh read when one is attached while it is being saved).
  */
 export async function runCommand(
   stored: StoredCase,
@@ -209,28 +212,35 @@ export async function runCommand(
   who: { actor: Actor; by?: string },
   ctx: FlowContext,
 ): Promise<CaseRecord> {
-  const current = stored.record;
-  if (current.version !== expectedVersion)
-    throw staleVersion(current.caseId, expectedVersion, current.version);
-  const at = ctx.now().toISOString();
-  const result = applyAction(current, action, {
-    actor: who.actor,
-    by: who.by,
-    now: at,
-    today: ctx.today(),
-    rules: ctx.rules,
-    calendar: ctx.calendar,
-  });
-  if (!result.ok) throw conflict(result.error.code, { zh: result.error.zh, en: result.error.en });
-  const pending = [...stored.pending, ...effectEvents(result.record, result.effects, who.actor, at)];
-  try {
-    await saveCase(result.record, expectedVersion, pending);
-  } catch (err) {
-    if (err instanceof StaleCaseError) throw staleVersion(current.caseId, expectedVersion);
-    throw err;
+  let latest = stored;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = latest.record;
+    if (!unchangedForPeopleSince(current, expectedVersion))
+      throw staleVersion(current.caseId, expectedVersion, current.version);
+    const at = ctx.now().toISOString();
+    const result = applyAction(current, action, {
+      actor: who.actor,
+      by: who.by,
+      now: at,
+      today: ctx.today(),
+      rules: ctx.rules,
+      calendar: ctx.calendar,
+    });
+    if (!result.ok) throw conflict(result.error.code, { zh: result.error.zh, en: result.error.en });
+    const pending = [...latest.pending, ...effectEvents(result.record, result.effects, who.actor, at)];
+    try {
+      await saveCase(result.record, current.version, pending);
+    } catch (err) {
+      if (!(err instanceof StaleCaseError)) throw err;
+      const fresh = await getCase(current.caseId);
+      if (!fresh) throw staleVersion(current.caseId, expectedVersion);
+      latest = fresh;
+      continue;
+    }
+    await flush({ record: result.record, pending });
+    return result.record;
   }
-  await flush({ record: result.record, pending });
-  return result.record;
+  throw staleVersion(stored.record.caseId, expectedVersion);
 }
 
 function staleVersion(caseId: string, expected: number, current?: number) {

@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { causeCategorySchema, outcomeCodeSchema } from '../../../shared/events/vocab';
 import { chainPositionSchema } from '../../../shared/region-settings';
 import {
+  caseDocumentIdSchema,
+  caseDocumentKindSchema,
   caseSignalSchema,
   deferralKindSchema,
   FOUR_STEPS,
@@ -300,6 +302,23 @@ export const resolveByDataSchema = action('RESOLVE_BY_DATA', {
   outcome: outcomeCodeSchema,
 });
 
+/**
+ * 归档文书 — a document the case's work called for was generated and stored (issue 8 "Documents"): it
+ * joins the case's documents and history. Taken by the system only; a document already attached (same
+ * id) changes nothing, so a redelivered event attaches nothing twice.
+ */
+export const attachDocumentSchema = action('ATTACH_DOCUMENT', {
+  documentId: caseDocumentIdSchema,
+  kind: caseDocumentKindSchema,
+  objectKey: z
+    .string()
+    .max(400)
+    .regex(/^reports\/case-documents\/[^/]+\/[^/]+\.pdf$/),
+  forVersion: z.number().int().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().min(1),
+});
+
 /** Every action type, in the order a case usually meets them. */
 export const CASE_ACTION_TYPES = [
   'ASSIGN_RESPONSIBLE',
@@ -325,6 +344,7 @@ export const CASE_ACTION_TYPES = [
   'REOPEN_DEFERRAL',
   'ADD_SIGNAL',
   'RESOLVE_BY_DATA',
+  'ATTACH_DOCUMENT',
 ] as const satisfies readonly CaseActionType[];
 
 export const caseActionSchema = z.discriminatedUnion(
@@ -353,6 +373,7 @@ export const caseActionSchema = z.discriminatedUnion(
     reopenDeferralSchema,
     addSignalSchema,
     resolveByDataSchema,
+    attachDocumentSchema,
   ],
   {
     error: (issue): string | undefined =>
@@ -389,6 +410,7 @@ export const CASE_ACTION_NAMES_ZH = {
   REOPEN_DEFERRAL: '缓学休学期满重新核查',
   ADD_SIGNAL: '追加疑似辍学线索',
   RESOLVE_BY_DATA: '比对结果已解释（数据销号）',
+  ATTACH_DOCUMENT: '生成文书并归档',
 } as const satisfies Record<CaseActionType, string>;
 
 /** The body of `POST /cases/{id}/actions`: the action and the case version the user saw (optimistic lock). */

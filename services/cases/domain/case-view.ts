@@ -7,7 +7,7 @@
 import type { WorkingCalendar } from '../../../shared/calendar';
 import { CASE_STATE_NAMES_ZH, CAUSE_CATEGORY_NAMES_ZH } from '../../../shared/events/vocab';
 import type { CaseRules } from '../../../shared/region-settings';
-import { type CaseRecord, isOpen } from './case';
+import { CASE_DOCUMENT_NAMES_ZH, type CaseRecord, isOpen } from './case';
 import { dutiesOf, isOverdue } from './deadlines';
 import { threeLineReports } from './three-line-report';
 
@@ -16,6 +16,32 @@ export interface ViewOptions {
   rules: CaseRules;
   today: string;
   calendar?: WorkingCalendar;
+}
+
+/**
+ * Where a case belongs, for `canAccess`: its region, and its township and school when they are codes
+ * the scope rules know. Every route that shows a case, or anything of it, scopes by this.
+ */
+export function caseScope(record: CaseRecord) {
+  return {
+    region: record.region,
+    township: record.township?.startsWith(record.region) ? record.township : undefined,
+    school: record.school && /^\d{10}$/.test(record.school) ? record.school : undefined,
+  };
+}
+
+/** The case's generated documents, each with the route that gives a download link (not the storage key). */
+export function viewDocuments(record: CaseRecord) {
+  return (record.documents ?? []).map((d) => ({
+    documentId: d.documentId,
+    kind: d.kind,
+    titleZh: CASE_DOCUMENT_NAMES_ZH[d.kind],
+    forVersion: d.forVersion,
+    sizeBytes: d.sizeBytes,
+    sha256: d.sha256,
+    attachedAt: d.attachedAt,
+    href: `/cases/${record.caseId}/documents/${d.documentId}`,
+  }));
 }
 
 export function viewCaseSummary(record: CaseRecord, { full, rules, today, calendar }: ViewOptions) {
@@ -54,6 +80,7 @@ export function viewCase(record: CaseRecord, options: ViewOptions) {
       : Object.fromEntries(Object.entries(record.chain).map(([k, p]) => [k, { title: p?.title }])),
     duties: isOpen(record.state) ? dutiesOf(record, rules, calendar) : [],
     threeLineReports: threeLineReports(record, { full }),
+    documents: viewDocuments(record),
     today,
   };
 }

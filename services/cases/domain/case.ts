@@ -139,6 +139,45 @@ export const historyEntrySchema = z.strictObject({
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+/**
+ * 案件文书 — the documents a case's work calls for, generated from templates as PDF (issue 8
+ * "Documents"; which one when is `case-documents.ts`): the 辍学情况报告单 of the 三线报告 (DOMAIN §3), the
+ * school's 《限期返校通知书》 when 劝返 starts, and the 四步法 documents (DOMAIN §4.4) 《责令送被监护人接受
+ * 义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/notifications/documents`
+ * renders (a test keeps the two lists equal).
+ */
+export const caseDocumentKindSchema = z.enum([
+  'RETURN_NOTICE',
+  'ORDER_TO_SEND',
+  'ENFORCEMENT_REMINDER',
+  'DROPOUT_REPORT',
+]);
+export type CaseDocumentKind = z.infer<typeof caseDocumentKindSchema>;
+
+export const CASE_DOCUMENT_NAMES_ZH = {
+  RETURN_NOTICE: '限期返校通知书',
+  ORDER_TO_SEND: '责令送被监护人接受义务教育通知书',
+  ENFORCEMENT_REMINDER: '履行行政决定催告书',
+  DROPOUT_REPORT: '辍学情况报告单',
+} as const satisfies Record<CaseDocumentKind, string>;
+
+/** A case-scoped document id: the kind and the case version that called for it, e.g. order-to-send-v12. */
+export const caseDocumentIdSchema = z.string().regex(/^[a-z][a-z-]{0,40}-v\d{1,6}$/);
+
+/** 文书 — one generated document kept with the case: where the PDF is and what it was (hash, size). */
+export const caseDocumentSchema = z.strictObject({
+  documentId: caseDocumentIdSchema,
+  kind: caseDocumentKindSchema,
+  /** The object in the roster bucket (reports/case-documents/<caseId>/<documentId>.pdf). */
+  objectKey: z.string().min(1).max(400),
+  /** The case version whose change called for the document (its data is the case's as of then). */
+  forVersion: z.number().int().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().min(1),
+  attachedAt: z.iso.datetime(),
+});
+export type CaseDocument = z.infer<typeof caseDocumentSchema>;
+
 /** 逾期记录 — an overdue duty and the chain level it has climbed to. */
 export const overdueRecordSchema = z.strictObject({
   item: overdueItemSchema,
@@ -220,6 +259,8 @@ export const caseRecordSchema = z.strictObject({
   overdue: z.array(overdueRecordSchema),
   closedAs: closedAsSchema.optional(),
   closedOn: localDateSchema.optional(),
+  /** Generated documents, in the order they were attached (absent on cases older than documents). */
+  documents: z.array(caseDocumentSchema).optional(),
   history: z.array(historyEntrySchema),
 });
 export type CaseRecord = z.infer<typeof caseRecordSchema>;

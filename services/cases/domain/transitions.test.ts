@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { CASE_STATE_NAMES_ZH, type CaseState, caseStateSchema } from '../../../shared/events/vocab';
 import type { Actor, Role } from '../../../shared/org';
 import { type CaseRules, caseRulesSchema } from '../../../shared/region-settings';
-import { CASE_ACTION_TYPES, type CaseAction, type CaseActionType } from './actions';
+import { CASE_ACTION_TYPES, type CaseAction, type CaseActionOf, type CaseActionType } from './actions';
 import { type CaseRecord, type CaseSignal, caseRecordSchema } from './case';
-import { ACTION_STATES, allowedActions, applyAction, type CaseContext, openCase } from './transitions';
+import {
+  ACTION_STATES,
+  allowedActions,
+  applyAction,
+  type CaseContext,
+  openCase,
+  unchangedForPeopleSince,
+} from './transitions';
 
 // ── fixtures ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -73,7 +80,12 @@ function run(record: CaseRecord, ...steps: (CaseAction | [CaseAction, Actor?, st
   return current;
 }
 
-const SYSTEM_TYPES: readonly CaseActionType[] = ['ADD_SIGNAL', 'REOPEN_DEFERRAL', 'RESOLVE_BY_DATA'];
+const SYSTEM_TYPES: readonly CaseActionType[] = [
+  'ADD_SIGNAL',
+  'REOPEN_DEFERRAL',
+  'RESOLVE_BY_DATA',
+  'ATTACH_DOCUMENT',
+];
 
 function isSystem(action: CaseAction): boolean {
   return SYSTEM_TYPES.includes(action.type);
@@ -256,7 +268,22 @@ function sample(type: CaseActionType, state: CaseState): CaseAction {
         previousOutcome: 'ENROLLED_ABSENT',
         outcome: 'CONSISTENT',
       };
+    case 'ATTACH_DOCUMENT':
+      return attachment(`dropout-report-v${FIXTURES[state].version}`);
   }
+}
+
+/** A generated document of the case (what the documents consumer attaches). */
+function attachment(documentId: string, forVersion = 1): CaseActionOf<'ATTACH_DOCUMENT'> {
+  return {
+    type: 'ATTACH_DOCUMENT',
+    documentId,
+    kind: 'DROPOUT_REPORT',
+    objectKey: `reports/case-documents/case-${'a'.repeat(32)}-1/${documentId}.pdf`,
+    forVersion,
+    sha256: 'ab'.repeat(32),
+    sizeBytes: 70_457,
+  };
 }
 
 const OPEN: CaseState[] = [
@@ -307,6 +334,8 @@ const EXPECTED: Record<CaseActionType, { from: CaseState[]; to: (from: CaseState
   ADD_SIGNAL: { from: OPEN, to: (s) => (s === 'RETURNED' || s === 'RETAINED' ? 'CONFIRMED' : s) },
   // The fixtures were raised by attendance, so a comparison's explanation is recorded, never closes them.
   RESOLVE_BY_DATA: { from: OPEN, to: (s) => s },
+  // Documents are kept with the case in every state, closed ones included, and change no state.
+  ATTACH_DOCUMENT: { from: [...STATES], to: (s) => s },
 };
 
 /** A role allowed to take the action (the table test is about states, not roles). */
@@ -955,7 +984,12 @@ describe('role guards', () => {
     'CLOSE',
   ];
   const GOVERNMENT_ONLY: CaseActionType[] = ['DEFER', 'CLOSE_OUT_OF_SCOPE', 'FOUR_STEP', 'PENALTY_REMINDER'];
-  const SYSTEM_ONLY: CaseActionType[] = ['REOPEN_DEFERRAL', 'ADD_SIGNAL', 'RESOLVE_BY_DATA'];
+  const SYSTEM_ONLY: CaseActionType[] = [
+    'REOPEN_DEFERRAL',
+    'ADD_SIGNAL',
+    'RESOLVE_BY_DATA',
+    'ATTACH_DOCUMENT',
+  ];
   const MAY: Record<Role, CaseActionType[]> = {
     school: SCHOOL_WORK,
     township: [...SCHOOL_WORK, ...GOVERNMENT_ONLY],
@@ -1182,5 +1216,76 @@ describe('a later comparison that explains the child (比对销号)', () => {
   it('is the system’s to take, not a person’s', () => {
     const r = applyAction(fromComparison(), resolved, ctx(county));
     expect(r.ok).toBe(false);
+  });
+});
+
+// ── documents ────────────────────────────────────────────────────────────────────────────────────────
+
+describe('attaching a generated document', () => {
+  it('adds the document to the case and a history entry naming it, in any state, the state unchanged', () => {
+    const before = FIXTURES.CLOSED;
+    const { record, effects } = expectOk(
+      applyAction(before, attachment('order-to-send-v12', 12), ctx(system)),
+    );
+    expect(record.state).toBe('CLOSED');
+    expect(effects).toEqual([]);
+    expect(record.documents).toEqual([
+      {
+        documentId: 'order-to-send-v12',
+        kind: 'DROPOUT_REPORT',
+        objectKey: `reports/case-documents/case-${'a'.repeat(32)}-1/order-to-send-v12.pdf`,
+        forVersion: 12,
+        sha256: 'ab'.repeat(32),
+        sizeBytes: 70_457,
+        attachedAt: `${TODAY}T02:00:00.000Z`,
+      },
+    ]);
+    expect(record.history.at(-1)).toMatchObject({
+      version: before.version + 1,
+      actor: system,
+      action: 'ATTACH_DOCUMENT',
+      details: { documentId: 'order-to-send-v12', forVersion: 12, titleZh: '辍学情况报告单' },
+    });
+    expect(record.history.at(-1)).not.toHaveProperty('to');
+  });
+
+  it('treats the same document id again as a redelivery: same record, same version, no history', () => {
+    const once = run(FIXTURES.PERSUADING, attachment('return-notice-v9', 9));
+    const again = expectOk(applyAction(once, attachment('return-notice-v9', 9), ctx(system)));
+    expect(again.record).toBe(once);
+    expect(again.effects).toEqual([]);
+    const other = run(once, attachment('dropout-report-v1'));
+    expect(other.documents?.map((d) => d.documentId)).toEqual(['return-notice-v9', 'dropout-report-v1']);
+  });
+
+  it('refuses a document outside the case documents’ storage', () => {
+    const error = expectRefused(
+      applyAction(
+        FIXTURES.SUSPECTED,
+        { ...attachment('dropout-report-v1'), objectKey: 'incoming/upload-1.csv' },
+        ctx(system),
+      ),
+      'INVALID_ACTION',
+    );
+    expect(error.en).toContain('objectKey');
+  });
+});
+
+describe('a command composed against an older version', () => {
+  it('still fits when only documents were attached since, not when anything else happened', () => {
+    const base = FIXTURES.PERSUADING;
+    expect(unchangedForPeopleSince(base, base.version)).toBe(true);
+    const documented = run(base, attachment('dropout-report-v1'), attachment('return-notice-v9', 9));
+    expect(unchangedForPeopleSince(documented, base.version)).toBe(true);
+    expect(unchangedForPeopleSince(documented, base.version + 1)).toBe(true);
+    const visited = run(documented, {
+      type: 'LOG_HOME_VISIT',
+      date: '2026-03-02',
+      visitors: ['孙老师'],
+      outcome: '家长同意返校',
+    });
+    expect(unchangedForPeopleSince(visited, base.version)).toBe(false);
+    expect(unchangedForPeopleSince(visited, visited.version)).toBe(true);
+    expect(unchangedForPeopleSince(base, base.version + 1)).toBe(false);
   });
 });

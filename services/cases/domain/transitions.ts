@@ -30,6 +30,7 @@ import {
   OUT_OF_SCOPE_REASON_NAMES_ZH,
 } from './actions';
 import {
+  CASE_DOCUMENT_NAMES_ZH,
   type CaseRecord,
   type CaseSignal,
   FOUR_STEPS,
@@ -63,6 +64,9 @@ export const ACTION_STATES = {
   ACKNOWLEDGE_REPORT: OPEN_STATES,
   ADD_SIGNAL: OPEN_STATES,
   RESOLVE_BY_DATA: OPEN_STATES,
+  // A document is kept with the case whatever happened since the change that called for it: a case
+  // closed right after a 催告书 still keeps the 催告书.
+  ATTACH_DOCUMENT: caseStateSchema.options,
   // Issue 6: a case cannot leave SUSPECTED without a full chain — the only way out is verification.
   START_VERIFYING: ['SUSPECTED'],
   // 核查 ends in one of the explanations that close the case, or in CONFIRMED (DOMAIN §4.2).
@@ -127,6 +131,7 @@ export const CASE_PERMISSIONS = {
     REOPEN_DEFERRAL: SYSTEM,
     ADD_SIGNAL: SYSTEM,
     RESOLVE_BY_DATA: SYSTEM,
+    ATTACH_DOCUMENT: SYSTEM,
   },
   /**
    * PLACE, by placement: a school puts a child back in class or runs its approved 送教上门 plan; the
@@ -218,9 +223,9 @@ export function allowedActions(record: CaseRecord, role: Role): CaseActionType[]
  * Applies one action to a case. On success: the next case (version + 1, one history entry) and the
  * events to publish. Refused: why, naming the case's state and what to do.
  *
- * ADD_SIGNAL with a signalId the case already holds is a redelivery: it succeeds with the very same
- * record (same version, no history entry) and no effects, so an at-least-once consumer can apply a
- * signal twice and write nothing the second time.
+ * ADD_SIGNAL with a signalId the case already holds (ATTACH_DOCUMENT with a documentId it holds) is a
+ * redelivery: it succeeds with the very same record (same version, no history entry) and no effects, so
+ * an at-least-once consumer can apply it twice and write nothing the second time.
  */
 export function applyAction(record: CaseRecord, action: CaseAction, ctx: CaseContext): ApplyResult {
   const parsed = caseActionSchema.safeParse(action);
@@ -319,7 +324,25 @@ export function applyAction(record: CaseRecord, action: CaseAction, ctx: CaseCon
       return addSignal(record, a, ctx);
     case 'RESOLVE_BY_DATA':
       return resolveByData(record, a, ctx);
+    case 'ATTACH_DOCUMENT':
+      return attachDocument(record, a, ctx);
   }
+}
+
+/** Actions that record what the system produced and change nothing a person decides on. */
+const BOOKKEEPING_ACTIONS: readonly string[] = ['ATTACH_DOCUMENT'] satisfies CaseActionType[];
+
+/**
+ * Whether a command a person composed against `version` still fits the case: the case is at that
+ * version, or only bookkeeping happened since (documents the system attached). A document arrives a
+ * second or two after the change that called for it; it must not make the person's next command stale.
+ */
+export function unchangedForPeopleSince(record: CaseRecord, version: number): boolean {
+  if (version > record.version) return false;
+  const since = record.history.filter((h) => h.version > version);
+  return (
+    since.length === record.version - version && since.every((h) => BOOKKEEPING_ACTIONS.includes(h.action))
+  );
 }
 
 export interface OpenCaseInput {
@@ -724,6 +747,25 @@ function resolveByData(record: CaseRecord, a: CaseActionOf<'RESOLVE_BY_DATA'>, c
     });
   }
   return commit(record, record, a, ctx, { note: `${zh}，请核实后处理` });
+}
+
+/**
+ * 归档文书 — the generated document joins the case's documents and its history; the state stays. A
+ * document id the case already holds is a redelivery: the same record, no history entry, no effects.
+ */
+function attachDocument(record: CaseRecord, a: CaseActionOf<'ATTACH_DOCUMENT'>, ctx: CaseContext): Result {
+  const documents = record.documents ?? [];
+  if (documents.some((d) => d.documentId === a.documentId)) return { ok: true, record, effects: [] };
+  const { type: _type, ...document } = a;
+  return commit(
+    record,
+    { ...record, documents: [...documents, { ...document, attachedAt: ctx.now }] },
+    a,
+    ctx,
+    {
+      titleZh: CASE_DOCUMENT_NAMES_ZH[a.kind],
+    },
+  );
 }
 
 // ── building results ─────────────────────────────────────────────────────────────────────────────────

@@ -8,12 +8,13 @@ import { type Caller, schoolCodeSchema, townshipCodeSchema } from '../../../shar
 import { badRequest, forbidden, notFound } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { documentLink, requestDocuments } from '../adapters/case-documents';
 import { type FlowContext, flowContextFromEnv, receiveSignal, runCommand } from '../adapters/case-flow';
 import { getCase, listCases, type StoredCase } from '../adapters/cases-repo';
 import { childIdentity } from '../adapters/child-identity';
 import { caseCommandSchema } from '../domain/actions';
-import { type CaseRecord, isOpen, noteSchema } from '../domain/case';
-import { viewCase, viewCaseSummary } from '../domain/case-view';
+import { caseDocumentIdSchema, isOpen, noteSchema } from '../domain/case';
+import { caseScope, viewCase, viewCaseSummary } from '../domain/case-view';
 import { isOverdue } from '../domain/deadlines';
 
 const observability = createObservability('cases');
@@ -23,18 +24,10 @@ const idPath = z.object({
   id: z.string().regex(/^case-[a-z2-7]{32}-\d{1,6}$/, 'a case id such as case-…-1'),
 });
 
-function scopeOf(record: CaseRecord) {
-  return {
-    region: record.region,
-    township: record.township?.startsWith(record.region) ? record.township : undefined,
-    school: record.school && /^\d{10}$/.test(record.school) ? record.school : undefined,
-  };
-}
-
 /** The case if the caller may see it; another organisation's case answers 404, as if absent. */
 async function caseFor(caller: Caller, caseId: string): Promise<StoredCase> {
   const stored = await getCase(caseId);
-  if (!stored || !canAccess(caller, scopeOf(stored.record)).allowed)
+  if (!stored || !canAccess(caller, caseScope(stored.record)).allowed)
     throw notFound({ zh: `案件 ${caseId}`, en: `Case ${caseId}` });
   return stored;
 }
@@ -119,7 +112,7 @@ export const listHandler = httpHandler({
     const all = await listCases(ctx.region, scope.kind === 'school' ? scope.school : query.school);
     const rows = all
       .map((s) => s.record)
-      .filter((r) => canAccess(caller, scopeOf(r)).allowed)
+      .filter((r) => canAccess(caller, caseScope(r)).allowed)
       .filter((r) => query.open === undefined || isOpen(r.state) === query.open)
       .filter((r) => !query.state || r.state === query.state)
       .filter((r) => !query.school || r.school === query.school)
@@ -142,14 +135,30 @@ export const listHandler = httpHandler({
   },
 });
 
-/** GET /cases/{id} — the case with its full history. */
+/**
+ * GET /cases/{id} — the case with its full history (and the list of its documents).
+ * GET /cases/{id}/documents/{documentId} — a 5-minute link to one of those documents, scoped by the
+ * very same lookup. One function serves both: the stack stays within CloudFormation's 500 resources.
+ */
 export const getHandler = httpHandler({
   observability,
   roles: readers,
-  input: { path: idPath },
+  input: { path: idPath.extend({ documentId: caseDocumentIdSchema.optional() }) },
   handle: async ({ caller, path, context }) => {
     const ctx = flowContextFromEnv();
     const stored = await caseFor(caller, path.id);
+    if (path.documentId !== undefined) {
+      const link = await documentLink(stored.record, path.documentId, {
+        caller,
+        requestId: context.awsRequestId,
+      });
+      if (!link)
+        throw notFound({
+          zh: `案件 ${path.id} 的文书 ${path.documentId}`,
+          en: `Document ${path.documentId} of case ${path.id}`,
+        });
+      return link;
+    }
     await recordAccess({
       recordId: path.id,
       action: 'READ',
@@ -180,6 +189,15 @@ export const actionHandler = httpHandler({
       body.action,
       { actor: { role: caller.role, org: caller.org }, by: caller.sub },
       ctx,
+    );
+    // The command is saved: a failed request for its document must not turn it into an error (the
+    // person would repeat it and be told it is stale); the daily catch-up asks again.
+    await requestDocuments(stored.record, record).catch((error: unknown) =>
+      observability.logger.error('could not request the documents of a command', {
+        caseId: record.caseId,
+        version: record.version,
+        error: error as Error,
+      }),
     );
     return viewCase(record, {
       full: idVisibility(caller) === 'full',

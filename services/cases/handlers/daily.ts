@@ -3,11 +3,12 @@ import { localDateSchema } from '../../../shared/events/envelope';
 import { type ReportingCadence, reportingLevelSchema } from '../../../shared/region-settings';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { requestMissingDocuments } from '../adapters/case-documents';
 import { flowContextFromEnv, flush, systemActor } from '../adapters/case-flow';
 import { casePages, getCase, StaleCaseError, saveCase } from '../adapters/cases-repo';
 import { latestAgeCohort } from '../adapters/reporting-inputs';
 import { freezeOnce } from '../adapters/snapshots-repo';
-import type { CaseRecord } from '../domain/case';
+import { type CaseRecord, isOpen } from '../domain/case';
 import { buildLedgers, freezeSnapshot, snapshotDue } from '../domain/ledgers';
 import { sweepCase } from '../domain/sweep';
 
@@ -16,20 +17,24 @@ const { logger, metrics } = observability;
 
 /**
  * The daily sweep of the region's cases: sends any outbox a crash left behind, reopens deferrals
- * that ended without return, and raises case.overdue for duties that reached a new escalation
- * level. A case changed by a person meanwhile is read again once; tomorrow's sweep catches the rest.
+ * that ended without return, raises case.overdue for duties that reached a new escalation level, and
+ * asks again for the documents an open case still lacks (a request lost after its command was saved,
+ * or a rendering that failed into the DLQ and whose cause has been fixed). A case changed by a person
+ * meanwhile is read again once; tomorrow's sweep catches the rest.
  */
 async function sweep(today: string) {
   const ctx = flowContextFromEnv();
   const actor = systemActor(ctx.region);
   let changed = 0;
   let overdueEvents = 0;
+  let documentsRequested = 0;
   let seen = 0;
   const records: CaseRecord[] = [];
   for await (const page of casePages(ctx.region)) {
     for (const listed of page) {
       seen++;
       records.push(listed.record);
+      if (isOpen(listed.record.state) && (await requestMissingDocuments(listed.record))) documentsRequested++;
       for (let attempt = 0; attempt < 2; attempt++) {
         const stored = attempt === 0 ? listed : await getCase(listed.record.caseId);
         if (!stored) break;
@@ -58,8 +63,16 @@ async function sweep(today: string) {
   const snapshots = await freezeDueSnapshots(ctx.region, ctx.settings.reporting, records, today, ctx.now());
   metrics.addMetric('CasesSwept', 'Count', seen);
   metrics.addMetric('OverdueRaised', 'Count', overdueEvents);
-  logger.info('daily sweep done', { today, cases: seen, changed, overdueEvents, snapshots });
-  return { today, cases: seen, changed, overdueEvents, snapshots };
+  metrics.addMetric('DocumentsRequested', 'Count', documentsRequested);
+  logger.info('daily sweep done', {
+    today,
+    cases: seen,
+    changed,
+    overdueEvents,
+    documentsRequested,
+    snapshots,
+  });
+  return { today, cases: seen, changed, overdueEvents, documentsRequested, snapshots };
 }
 
 function dayBefore(date: string): string {
