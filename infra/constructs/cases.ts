@@ -9,7 +9,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { LAMBDA_TASK_ROOT, PROJECT_ROOT, ServiceFunction } from './service-function';
+import { LAMBDA_TASK_ROOT, PROJECT_ROOT, ServiceFunction, serviceFunctions } from './service-function';
 
 /** China has one time zone and no daylight saving: local = UTC + 8. */
 const CHINA_UTC_OFFSET_HOURS = 8;
@@ -49,24 +49,7 @@ export class Cases extends Construct {
       KCBX_ROSTER_BUCKET: data.rosterBucket.bucketName,
       KCBX_AUDIT_TABLE: data.auditTable.tableName,
     };
-    const fn = (
-      fid: string,
-      entry: string,
-      handlerExport: string,
-      description: string,
-      timeout?: Duration,
-      memorySize?: number,
-    ) =>
-      new ServiceFunction(this, fid, {
-        platform,
-        service: 'cases',
-        entry: `services/cases/handlers/${entry}.ts`,
-        handlerExport,
-        description,
-        environment,
-        timeout,
-        memorySize,
-      }).fn;
+    const fn = serviceFunctions(this, platform, 'cases', environment);
     // The attendance rule holds a county's 45 days of attendance in memory: ~1.5 M rows for 50,000
     // pupils, 7 s on one core (bench/README.md).
     const ATTENDANCE_MEMORY = 3008;

@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { ServiceFunction } from './service-function';
+import { ServiceFunction, serviceFunctions } from './service-function';
 
 const WORKER_TIMEOUT = Duration.minutes(15);
 
@@ -61,15 +61,9 @@ export class Comparison extends Construct {
       ],
     });
 
+    const serviceFn = serviceFunctions(this, platform, 'comparison', environment);
     const fn = (fid: string, handlerExport: string, description: string) =>
-      new ServiceFunction(this, fid, {
-        platform,
-        service: 'comparison',
-        entry: 'services/comparison/handlers/api.ts',
-        handlerExport,
-        description,
-        environment,
-      }).fn;
+      serviceFn(fid, 'api', handlerExport, description);
     const start = fn('Start', 'startHandler', 'POST /comparisons: queues a recomputation');
     start.addEnvironment('KCBX_COMPARISON_QUEUE_URL', runs.queue.queueUrl);
     runs.queue.grantSendMessages(start);

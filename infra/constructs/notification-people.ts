@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { chinaTimeToUtcCron } from './cases';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { ServiceFunction } from './service-function';
+import { serviceFunctions } from './service-function';
 
 /** Due reminders go out when quiet hours end, after the 06:30 deadline sweep has raised what is overdue. */
 const DUE_REMINDER_TIME = '07:00';
@@ -58,16 +58,7 @@ export class NotificationPeople extends Construct {
       KCBX_CHANNELS: channels.join(','),
       KCBX_EMAIL_FROM: `kcbx-noreply@${mailDomain}`,
     };
-    const fn = (fid: string, entry: string, handlerExport: string, description: string, timeout?: Duration) =>
-      new ServiceFunction(this, fid, {
-        platform,
-        service: 'notifications',
-        entry: `services/notifications/handlers/${entry}.ts`,
-        handlerExport,
-        description,
-        environment,
-        timeout,
-      }).fn;
+    const fn = serviceFunctions(this, platform, 'notifications', environment);
     const sender = (f: lambda.Function) => {
       data.table.grantReadWriteData(f);
       contactsKey.grantRead(f);

@@ -8,7 +8,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { ServiceFunction } from './service-function';
+import { serviceFunctions } from './service-function';
 
 /** How hard the deliver function tries an HTTPS partner endpoint before parking a delivery. */
 export interface DeliveryPolicy {
@@ -129,16 +129,7 @@ export class Notifications extends Construct {
       // http://127.0.0.1 targets (npx kcbx receive) are for a developer's machine only.
       KCBX_ALLOW_LOOPBACK_TARGETS: deployment.local ? 'true' : 'false',
     };
-    const fn = (fid: string, entry: string, handlerExport: string, description: string, timeout?: Duration) =>
-      new ServiceFunction(this, fid, {
-        platform,
-        service: 'notifications',
-        entry: `services/notifications/handlers/${entry}.ts`,
-        handlerExport,
-        description,
-        environment,
-        timeout,
-      }).fn;
+    const fn = serviceFunctions(this, platform, 'notifications', environment);
     const allow = (f: lambda.Function, actions: string[], resources: string[]) =>
       f.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 

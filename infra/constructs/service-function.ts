@@ -162,3 +162,34 @@ export class ServiceFunction extends Construct {
     ]);
   }
 }
+
+/**
+ * The function factory of one service: each function shares the platform, the service name and the
+ * environment, runs `services/<service>/handlers/<entry>.ts`, and is `new ServiceFunction(scope, id, …)`,
+ * so its logical IDs are those the id gives under `scope`.
+ */
+export function serviceFunctions(
+  scope: Construct,
+  platform: Platform,
+  service: string,
+  environment: Record<string, string>,
+) {
+  return (
+    id: string,
+    entry: string,
+    handlerExport: string,
+    description: string,
+    timeout?: Duration,
+    memorySize?: number,
+  ) =>
+    new ServiceFunction(scope, id, {
+      platform,
+      service,
+      entry: `services/${service}/handlers/${entry}.ts`,
+      handlerExport,
+      description,
+      environment,
+      timeout,
+      memorySize,
+    }).fn;
+}

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { BUILT_IN_POLICIES, builtInPolicy } from '../../services/subsidy/domain/policies/built-in';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
-import { ServiceFunction } from './service-function';
+import { ServiceFunction, serviceFunctions } from './service-function';
 
 const WORKER_TIMEOUT = Duration.minutes(15);
 
@@ -71,15 +71,9 @@ export class Subsidy extends Construct {
       ],
     });
 
+    const serviceFn = serviceFunctions(this, platform, 'subsidy', environment);
     const fn = (fid: string, handlerExport: string, description: string) =>
-      new ServiceFunction(this, fid, {
-        platform,
-        service: 'subsidy',
-        entry: 'services/subsidy/handlers/api.ts',
-        handlerExport,
-        description,
-        environment,
-      }).fn;
+      serviceFn(fid, 'api', handlerExport, description);
     const start = fn('Start', 'startHandler', 'POST /subsidies/runs: records and queues a run');
     start.addEnvironment('KCBX_SUBSIDY_QUEUE_URL', runs.queue.queueUrl);
     data.table.grantReadWriteData(start);

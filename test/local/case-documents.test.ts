@@ -3,10 +3,10 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
+import { reportAbsences } from './case-steps';
 import { addEventRecorder } from './subscriber';
-import { callApi, uploadRoster } from './uploads';
+import { callApi } from './uploads';
 
 const local = useLocalCloud({
   settings: { absenceThreshold: 3 },
@@ -49,25 +49,12 @@ describe('case documents on the local cloud', () => {
     const otherSchool = await cloud.token({ role: 'school', org: '2153012402' });
 
     // The child is on the school's 学籍 roster and misses three working days.
-    const enrollment = csvBuffer(
-      [
-        ['学生姓名', '身份证件号', '学校标识码', '年级'],
-        ['李四', CHILD, SCHOOL, '六年级'],
-      ],
-      { encoding: 'utf-8' },
-    );
-    expect((await uploadRoster(cloud, school, 'enrollment', '学籍.csv', 'text/csv', enrollment)).status).toBe(
-      'accepted',
-    );
-    for (const date of ['2026-03-02', '2026-03-03', '2026-03-04']) {
-      const day = await callApi(cloud, 'POST', '/attendance', school, {
-        date,
-        records: [{ idNumber: CHILD, name: '李四', status: 'ABSENT_UNEXCUSED' }],
-      });
-      expect(day.status).toBe(201);
-    }
-    const check = await callApi<{ newSignals: number }>(cloud, 'POST', '/checks/attendance', county, {
-      asOf: '2026-03-04',
+    const check = await reportAbsences(cloud, {
+      school,
+      county,
+      schoolCode: SCHOOL,
+      children: [{ name: '李四', idNumber: CHILD, grade: '六年级', status: 'ABSENT_UNEXCUSED' }],
+      dates: ['2026-03-02', '2026-03-03', '2026-03-04'],
     });
     expect(check.body.newSignals).toBe(1);
 

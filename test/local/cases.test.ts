@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
+import { onlyCase, reportAbsences } from './case-steps';
 import { addEventRecorder } from './subscriber';
-import { callApi, uploadRoster } from './uploads';
+import { callApi } from './uploads';
 
 // 东川's rule (3 working days), not the local 富民 default of 4.
 const local = useLocalCloud({
@@ -58,44 +58,21 @@ describe('cases on the local cloud', () => {
     const county = await cloud.token({ role: 'county', org: REGION });
     const otherSchool = await cloud.token({ role: 'school', org: '2153012402' });
 
-    const enrollment = csvBuffer(
-      [
-        ['学生姓名', '身份证件号', '学校标识码', '年级'],
-        ['张三', A, SCHOOL, '五年级'],
-        ['李四', B, SCHOOL, '六年级'],
-      ],
-      { encoding: 'utf-8' },
-    );
-    expect((await uploadRoster(cloud, school, 'enrollment', '学籍.csv', 'text/csv', enrollment)).status).toBe(
-      'accepted',
-    );
-
     // Monday to Wednesday: B absent without leave.
-    for (const date of ['2026-03-02', '2026-03-03', '2026-03-04']) {
-      const res = await callApi(cloud, 'POST', '/attendance', school, {
-        date,
-        records: [
-          { idNumber: A, name: '张三', status: 'PRESENT' },
-          { idNumber: B, name: '李四', status: 'ABSENT_UNEXCUSED' },
-        ],
-      });
-      expect(res.status).toBe(201);
-    }
-    const check = await callApi<{ newSignals: number; missingSchools: string[] }>(
-      cloud,
-      'POST',
-      '/checks/attendance',
+    const check = await reportAbsences(cloud, {
+      school,
       county,
-      { asOf: '2026-03-04' },
-    );
+      schoolCode: SCHOOL,
+      children: [
+        { name: '张三', idNumber: A, grade: '五年级', status: 'PRESENT' },
+        { name: '李四', idNumber: B, grade: '六年级', status: 'ABSENT_UNEXCUSED' },
+      ],
+      dates: ['2026-03-02', '2026-03-03', '2026-03-04'],
+    });
     expect(check.status).toBe(200);
     expect(check.body).toMatchObject({ newSignals: 1, missingSchools: [] });
 
-    await cloud.eventsIdle();
-    const opened = await eventually(async () => {
-      const res = await callApi<{ cases: CaseView[] }>(cloud, 'GET', '/cases', school);
-      return res.body.cases?.length === 1 && res.body.cases[0]!;
-    }, 30_000);
+    const opened = await onlyCase<CaseView>(cloud, school);
     expect(opened).toMatchObject({
       state: 'SUSPECTED',
       source: 'ATTENDANCE',

@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
+import { reportAbsences } from './case-steps';
 import { addEventRecorder } from './subscriber';
-import { callApi, uploadRoster } from './uploads';
+import { callApi } from './uploads';
 
 // 东川's rule (3 working days); the overdue events are recorded so one can be delivered again.
 const local = useLocalCloud({
@@ -101,30 +101,17 @@ describe('people are told about a case on the local cloud', () => {
     expect(JSON.stringify(stored.Items)).not.toContain('693a91f6');
 
     // B misses Monday to Wednesday: a case opens, and the principal hears of it.
-    const enrollment = csvBuffer(
-      [
-        ['学生姓名', '身份证件号', '学校标识码', '年级'],
-        ['张三', A, SCHOOL, '五年级'],
-        ['李四', B, SCHOOL, '六年级'],
+    const check = await reportAbsences(cloud, {
+      school,
+      county,
+      schoolCode: SCHOOL,
+      children: [
+        { name: '张三', idNumber: A, grade: '五年级', status: 'PRESENT' },
+        { name: '李四', idNumber: B, grade: '六年级', status: 'ABSENT_UNEXCUSED' },
       ],
-      { encoding: 'utf-8' },
-    );
-    expect((await uploadRoster(cloud, school, 'enrollment', '学籍.csv', 'text/csv', enrollment)).status).toBe(
-      'accepted',
-    );
-    for (const date of ['2026-03-02', '2026-03-03', '2026-03-04']) {
-      const res = await callApi(cloud, 'POST', '/attendance', school, {
-        date,
-        records: [
-          { idNumber: A, name: '张三', status: 'PRESENT' },
-          { idNumber: B, name: '李四', status: 'ABSENT_UNEXCUSED' },
-        ],
-      });
-      expect(res.status).toBe(201);
-    }
-    expect((await callApi(cloud, 'POST', '/checks/attendance', county, { asOf: '2026-03-04' })).status).toBe(
-      200,
-    );
+      dates: ['2026-03-02', '2026-03-03', '2026-03-04'],
+    });
+    expect(check.status).toBe(200);
     await cloud.eventsIdle();
     const opened = await eventually(async () => {
       const messages = await outbox();

@@ -31,10 +31,10 @@ import { PROJECT_ROOT } from '../../infra/constructs/service-function';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud';
 import { deliveryEnvelope } from '../../services/notifications/domain/minimise';
 import { matchesSubscription, type Subscription } from '../../services/notifications/domain/subscription';
-import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { checkDigit } from '../../shared/id-number';
 import { eventually, useLocalCloud } from '../local-cloud';
-import { callApi, uploadRoster } from './uploads';
+import { onlyCase, reportAbsences } from './case-steps';
+import { callApi } from './uploads';
 
 // 东川's rule (3 working days); deliveries give up after 2 attempts a second apart, so the test sees the
 // dead-letter queue in seconds (production: 22 attempts over one to two days, infra/constructs/notifications.ts).
@@ -259,46 +259,18 @@ describe('partner subscriptions on the local cloud', () => {
     });
 
     // A case run to overdue: B absent three working days, the attendance rule, then Friday's sweep.
-    const enrollment = csvBuffer(
-      [
-        ['学生姓名', '身份证件号', '学校标识码', '年级'],
-        ['张三', A, SCHOOL, '五年级'],
-        ['李四', B, SCHOOL, '六年级'],
+    const check = await reportAbsences(cloud, {
+      school,
+      county,
+      schoolCode: SCHOOL,
+      children: [
+        { name: '张三', idNumber: A, grade: '五年级', status: 'PRESENT' },
+        { name: '李四', idNumber: B, grade: '六年级', status: 'ABSENT_UNEXCUSED' },
       ],
-      { encoding: 'utf-8' },
-    );
-    expect((await uploadRoster(cloud, school, 'enrollment', '学籍.csv', 'text/csv', enrollment)).status).toBe(
-      'accepted',
-    );
-    for (const date of ['2026-03-02', '2026-03-03', '2026-03-04']) {
-      const res = await api(
-        'POST',
-        '/attendance',
-        {
-          date,
-          records: [
-            { idNumber: A, name: '张三', status: 'PRESENT' },
-            { idNumber: B, name: '李四', status: 'ABSENT_UNEXCUSED' },
-          ],
-        },
-        school,
-      );
-      expect(res.status).toBe(201);
-    }
-    expect(
-      (await api<{ newSignals: number }>('POST', '/checks/attendance', { asOf: '2026-03-04' })).body
-        .newSignals,
-    ).toBe(1);
-    await cloud.eventsIdle();
-    const caseOfB = await eventually(async () => {
-      const res = await api<{ cases: { caseId: string; version: number }[] }>(
-        'GET',
-        '/cases',
-        undefined,
-        school,
-      );
-      return res.body.cases?.length === 1 && res.body.cases[0]!;
-    }, 30_000);
+      dates: ['2026-03-02', '2026-03-03', '2026-03-04'],
+    });
+    expect(check.body.newSignals).toBe(1);
+    const caseOfB = await onlyCase<{ caseId: string; version: number }>(cloud, school);
     // Reported by hand: a 户籍 problem (公安's), a disabled priority child and a left-behind priority child (民政's).
     for (const [idNumber, causeCategory, priority] of [
       [C, 'HOUSEHOLD_REGISTRATION', false],
