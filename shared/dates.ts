@@ -15,3 +15,8 @@ export function isRealDate(date: string): boolean {
   const utc = new Date(Date.UTC(y, m - 1, d));
   return utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d;
 }
+
+/** `date` moved by `days` calendar days (negative: back), 'YYYY-MM-DD' in and out. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

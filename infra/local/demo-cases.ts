@@ -6,7 +6,7 @@
 
 import { formatStatsTable, type Stats } from '../../services/cases/domain/stats';
 import { listWorkingDays } from '../../shared/calendar';
-import { todayInChina } from '../../shared/dates';
+import { addDays, todayInChina } from '../../shared/dates';
 import { DEMO_COUNTY, demoChildren } from './demo';
 import type { LocalCloud } from './local-cloud';
 
@@ -72,7 +72,7 @@ export async function loadDemoCases(cloud: LocalCloud, expectedFromComparison: n
   // more than 3, so 4); two pupils were absent without leave, one on approved sick leave.
   const school = DEMO_COUNTY.townships[0].schools[0];
   const schoolToken = await cloud.token({ role: 'school', org: school.code, name: school.name });
-  const from = new Date(Date.parse(`${today}T00:00:00Z`) - 14 * 86_400_000).toISOString().slice(0, 10);
+  const from = addDays(today, -14);
   const days = listWorkingDays(from, today).slice(-threshold);
   const pupils = demoChildren()
     .filter((c) => c.school.code === school.code && c.fate === 'ok')

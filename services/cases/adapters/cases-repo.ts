@@ -13,10 +13,13 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { canAccess, scopeFilterFor } from '../../../shared/authz';
 import { dynamo, env } from '../../../shared/aws/clients';
 import { queryPages } from '../../../shared/aws/dynamo';
+import type { Caller } from '../../../shared/org';
 import type { CaseRecord } from '../domain/case';
 import type { CaseEvent } from '../domain/case-events';
+import { caseScope } from '../domain/case-view';
 
 export interface StoredCase {
   record: CaseRecord;
@@ -183,4 +186,14 @@ export async function listCases(region: string, school?: string): Promise<Stored
   const out: StoredCase[] = [];
   for await (const page of casePages(region, school)) out.push(...page);
   return out;
+}
+
+/**
+ * The cases `caller` may see (a school's own, a township's, the region for a bureau). A school's are
+ * read from its own index; `school` narrows a wider caller's read the same way.
+ */
+export async function listCasesFor(caller: Caller, region: string, school?: string): Promise<CaseRecord[]> {
+  const scope = scopeFilterFor(caller);
+  const all = await listCases(region, scope.kind === 'school' ? scope.school : school);
+  return all.map((s) => s.record).filter((r) => canAccess(caller, caseScope(r)).allowed);
 }

@@ -34,6 +34,7 @@ import {
   isWorkingDay,
   type WorkingCalendar,
 } from '../../../shared/calendar';
+import { addDays } from '../../../shared/dates';
 import { maskIdNumber } from '../../../shared/id-number';
 import type { AttendanceStatus } from '../../../shared/rosters/records';
 
@@ -207,7 +208,7 @@ function previousWorkingDay(
 ): string | undefined {
   let day = date;
   do {
-    day = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    day = addDays(day, -1);
     if (Number(day.slice(0, 4)) < coverage.firstYear) return undefined;
   } while (!isWorkingDay(day, calendar));
   return day;

@@ -4,6 +4,7 @@
  * recorded the day's attendance by the cut-off are flagged. Pure: rows in, events out.
  */
 import { isWorkingDay, type WorkingCalendar } from '../../../shared/calendar';
+import { addDays } from '../../../shared/dates';
 import { deriveEventId } from '../../../shared/events/envelope';
 import type { EventDetail } from '../../../shared/events/publishable';
 import { type AttendanceDay, computeAbsenceStreaks } from './absence-streaks';
@@ -12,9 +13,7 @@ import { type AttendanceDay, computeAbsenceStreaks } from './absence-streaks';
 export const LOOKBACK_DAYS = 45;
 
 export function lookbackStart(asOf: string): string {
-  const d = new Date(`${asOf}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - LOOKBACK_DAYS);
-  return d.toISOString().slice(0, 10);
+  return addDays(asOf, -LOOKBACK_DAYS);
 }
 
 /** An attendance row with the child's pseudonym and where it came from (roster upload and line). */

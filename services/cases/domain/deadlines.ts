@@ -12,7 +12,7 @@
  * guessing a deadline.
  */
 import { addWorkingDays, type WorkingCalendar, workingDaysBetween } from '../../../shared/calendar';
-import { todayInChina } from '../../../shared/dates';
+import { addDays, todayInChina } from '../../../shared/dates';
 import type { OverdueItem } from '../../../shared/events/vocab';
 import { type CaseRules, CHAIN_POSITION_NAMES_ZH, type ChainPosition } from '../../../shared/region-settings';
 import {
@@ -321,10 +321,6 @@ function latest(dates: readonly string[]): string {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);

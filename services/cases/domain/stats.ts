@@ -9,6 +9,7 @@
  * Percentages are rounded to 2 decimals; a division by zero or a missing denominator is null.
  */
 import { z } from 'zod';
+import { addDays } from '../../../shared/dates';
 import { childKeySchema, localDateSchema } from '../../../shared/events/envelope';
 import { OVERDUE_ITEM_NAMES_ZH, type OverdueItem, overdueItemSchema } from '../../../shared/events/vocab';
 import { cells, padEnd, padStart } from '../../../shared/text-width';
@@ -293,12 +294,6 @@ export function percent(numerator: number, denominator: number | null): number |
   return Math.round((numerator / denominator) * 10_000) / 100;
 }
 
-function dayBefore(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
-}
-
 const within = (date: string, p: StatsPeriod) => date >= p.from && date <= p.to;
 
 const FOLLOW_UP_STATES = ['RETURNED', 'RETAINED'] as const;
@@ -323,7 +318,7 @@ function caseNumbers(record: CaseRecord, asOf: string, period: StatsPeriod, over
   const placement = record.placement;
   return {
     figures: {
-      openAtPeriodStart: Number(isOpenOn(record, dayBefore(period.from))),
+      openAtPeriodStart: Number(isOpenOn(record, addDays(period.from, -1))),
       openedInPeriod: Number(within(record.openedOn, period)),
       reopenedInPeriod: inPeriod.filter((s) => !isOpen(s.before) && isOpen(s.after)).length,
       closedInPeriod: inPeriod.filter((s) => isOpen(s.before) && !isOpen(s.after)).length,
@@ -445,7 +440,7 @@ function homeTeachingStats(records: readonly CaseRecord[], period: StatsPeriod):
   for (const r of records) {
     const p = r.placement;
     if (p?.kind !== 'HOME_TEACHING' || p.since > period.to) continue;
-    const placedBefore = stateAsOf(r, dayBefore(period.from)) === 'PLACED';
+    const placedBefore = stateAsOf(r, addDays(period.from, -1)) === 'PLACED';
     const placedDuring = stepsIn(stateSteps(r), period).some((s) => s.after === 'PLACED');
     if (!placedBefore && !placedDuring) continue;
     cases++;

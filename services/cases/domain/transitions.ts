@@ -12,6 +12,7 @@
  *   not lie in the future: they can predate the case, which was opened from older data.
  */
 import type { WorkingCalendar } from '../../../shared/calendar';
+import { addDays } from '../../../shared/dates';
 import {
   CASE_STATE_NAMES_ZH,
   type CaseState,
@@ -623,7 +624,7 @@ function homeTeachingVisit(
 function returnToSchool(record: CaseRecord, a: CaseActionOf<'RETURN'>, ctx: CaseContext): Result {
   const dateError = notInFuture(a.returnedOn, 'returnedOn', '复学日期', ctx);
   if (dateError) return dateError;
-  const followUpEnds = addCalendarDays(a.returnedOn, ctx.rules.followUpDays);
+  const followUpEnds = addDays(a.returnedOn, ctx.rules.followUpDays);
   const returned = { school: a.school, returnedOn: a.returnedOn, followUpEnds };
   return commit(record, { ...record, state: 'RETURNED', returned }, a, ctx, { followUpEnds }, [
     { type: 'student.returned', school: a.school, returnedOn: a.returnedOn },
@@ -886,12 +887,6 @@ function within(
 }
 
 // ── dates ────────────────────────────────────────────────────────────────────────────────────────────
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function addCalendarDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 function latestOf(dates: readonly (string | undefined)[]): string | undefined {
   let latest: string | undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { canAccess, idVisibility } from '../../../shared/authz';
 import { recordAccess } from '../../../shared/aws/audit';
 import { childKeyer } from '../../../shared/aws/pseudonym-secret';
 import { caseStateSchema, causeCategorySchema } from '../../../shared/events/vocab';
@@ -10,7 +10,7 @@ import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { documentLink, requestDocuments } from '../adapters/case-documents';
 import { type FlowContext, flowContextFromEnv, receiveSignal, runCommand } from '../adapters/case-flow';
-import { getCase, listCases, type StoredCase } from '../adapters/cases-repo';
+import { getCase, listCasesFor, type StoredCase } from '../adapters/cases-repo';
 import { childIdentity } from '../adapters/child-identity';
 import { caseCommandSchema } from '../domain/actions';
 import { caseDocumentIdSchema, isOpen, noteSchema } from '../domain/case';
@@ -107,12 +107,8 @@ export const listHandler = httpHandler({
   },
   handle: async ({ caller, query }) => {
     const ctx = flowContextFromEnv();
-    const scope = scopeFilterFor(caller);
     const today = ctx.today();
-    const all = await listCases(ctx.region, scope.kind === 'school' ? scope.school : query.school);
-    const rows = all
-      .map((s) => s.record)
-      .filter((r) => canAccess(caller, caseScope(r)).allowed)
+    const rows = (await listCasesFor(caller, ctx.region, query.school))
       .filter((r) => query.open === undefined || isOpen(r.state) === query.open)
       .filter((r) => !query.state || r.state === query.state)
       .filter((r) => !query.school || r.school === query.school)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addDays } from '../../../shared/dates';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { type ReportingCadence, reportingLevelSchema } from '../../../shared/region-settings';
 import { httpHandler } from '../../../shared/runtime/http';
@@ -75,12 +76,6 @@ async function sweep(today: string) {
   return { today, cases: seen, changed, overdueEvents, documentsRequested, snapshots };
 }
 
-function dayBefore(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
-}
-
 /**
  * 台账快照: on the day after a reporting period ends, freeze the ledgers as of its last day for each
  * level whose cadence ends then — one per school for the school level, one for the region otherwise.
@@ -93,7 +88,7 @@ async function freezeDueSnapshots(
   today: string,
   now: Date,
 ): Promise<number> {
-  const periodEnd = dayBefore(today);
+  const periodEnd = addDays(today, -1);
   const levels = reportingLevelSchema.options.filter((level) => snapshotDue(cadence[level], periodEnd));
   if (levels.length === 0) return 0;
   const children = await latestAgeCohort(region);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { recordAccess } from '../../../shared/aws/audit';
 import { localDateSchema } from '../../../shared/events/envelope';
 import type { Caller } from '../../../shared/org';
@@ -12,10 +12,9 @@ import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { putReport, reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
 import { flowContextFromEnv } from '../adapters/case-flow';
-import { listCases } from '../adapters/cases-repo';
+import { listCasesFor } from '../adapters/cases-repo';
 import { enrolledPupils, latestAgeCohort } from '../adapters/reporting-inputs';
 import { listSnapshots, readSnapshot } from '../adapters/snapshots-repo';
-import type { CaseRecord } from '../domain/case';
 import { writeCaseLedgerWorkbook } from '../domain/ledger-workbook';
 import { buildLedgers, ledgerKindSchema, verifySnapshot } from '../domain/ledgers';
 import { computeStats } from '../domain/stats';
@@ -24,22 +23,6 @@ import { parseStatsPeriod } from '../domain/stats-period';
 
 const observability = createObservability('cases');
 const readers = ['school', 'township', 'county'] as const;
-
-/** The caller's cases: a school's own, a township's, the whole region for a county bureau. */
-async function casesInScope(caller: Caller, region: string): Promise<CaseRecord[]> {
-  const scope = scopeFilterFor(caller);
-  const all = await listCases(region, scope.kind === 'school' ? scope.school : undefined);
-  return all
-    .map((s) => s.record)
-    .filter(
-      (r) =>
-        canAccess(caller, {
-          region: r.region,
-          school: r.school && /^\d{10}$/.test(r.school) ? r.school : undefined,
-          township: r.township?.startsWith(r.region) ? r.township : undefined,
-        }).allowed,
-    );
-}
 
 function inScope<T extends { school?: string; township?: string }>(caller: Caller, rows: readonly T[]): T[] {
   const scope = scopeFilterFor(caller);
@@ -58,7 +41,7 @@ export const ledgersHandler = httpHandler({
   handle: async ({ caller, query }) => {
     const ctx = flowContextFromEnv();
     const asOf = query.asOf ?? ctx.today();
-    const records = await casesInScope(caller, ctx.region);
+    const records = await listCasesFor(caller, ctx.region);
     const children =
       query.kind && query.kind !== 'AGE_COHORT' ? [] : inScope(caller, await latestAgeCohort(ctx.region));
     const ledgers = buildLedgers({ records, children, asOf });
@@ -89,7 +72,7 @@ export const ledgerExportHandler = httpHandler({
   handle: async ({ caller, query, context }) => {
     const ctx = flowContextFromEnv();
     const asOf = query.asOf ?? ctx.today();
-    const records = await casesInScope(caller, ctx.region);
+    const records = await listCasesFor(caller, ctx.region);
     const children = inScope(caller, await latestAgeCohort(ctx.region));
     const dir = mkdtempSync(path.join(tmpdir(), 'ledger-'));
     const key = `reports/ledgers/${ctx.region}/${caller.org}/${asOf}-${context.awsRequestId}.xlsx`;
@@ -157,7 +140,7 @@ export const statsHandler = httpHandler({
     const parsed = parseStatsPeriod(query.period ?? ctx.today().slice(0, 7));
     if (!parsed.ok) throw badRequest('INVALID_PERIOD', parsed.error);
     const period = parsed.period;
-    const records = await casesInScope(caller, ctx.region);
+    const records = await listCasesFor(caller, ctx.region);
     const scope = scopeFilterFor(caller);
     const pupils = async (term: string) => {
       const all = await enrolledPupils(term);
