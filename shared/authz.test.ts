@@ -3,6 +3,8 @@ import {
   type AuthzDecision,
   canAccess,
   canUpload,
+  coversRegion,
+  deploymentServes,
   idVisibility,
   type PartnerGrant,
   type ResourceScope,
@@ -195,6 +197,65 @@ describe('canAccess — fails closed', () => {
   it('denies a scope whose township lies outside its region', () => {
     const inconsistent = { region: NEIGHBOUR, township: TOWNSHIP_1 };
     expect(denialCode(canAccess(township, inconsistent))).toBe('INVALID_SCOPE');
+  });
+});
+
+describe('deploymentServes — 部署辖区, the door of every route', () => {
+  const served = (c: Caller, region = COUNTY) => denialCode(deploymentServes(region, c));
+
+  it('serves the county, its townships, schools, departments and operator, and the bureaus above it', () => {
+    for (const c of [school, township, county, cityBureau, provinceBureau, ops, police]) {
+      expect(served(c)).toBeUndefined();
+    }
+  });
+
+  it('refuses a bureau, township, department or operator of another county or province', () => {
+    for (const c of [
+      caller('county', NEIGHBOUR),
+      caller('county', '532301'),
+      caller('county', '110000'),
+      caller('county', '520000'),
+      caller('township', `${NEIGHBOUR}100`),
+      caller('ops', NEIGHBOUR),
+      caller('partner', `${NEIGHBOUR}:public-security`),
+      caller('partner', '110000:public-security'),
+    ]) {
+      expect(served(c)).toBe('OUTSIDE_DEPLOYMENT');
+    }
+  });
+
+  it('serves a county inside a province deployment, but an operator only of its own deployment', () => {
+    expect(served(county, '530000')).toBeUndefined();
+    expect(served(caller('ops', '530000'), '530000')).toBeUndefined();
+    expect(served(ops, '530000')).toBe('OUTSIDE_DEPLOYMENT');
+    expect(served(caller('ops', '530100'))).toBe('OUTSIDE_DEPLOYMENT');
+  });
+
+  it('says in both languages which region the deployment serves', () => {
+    const decision = deploymentServes(COUNTY, caller('county', NEIGHBOUR));
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.reason.zh).toContain(COUNTY);
+    expect(decision.reason.en).toContain(COUNTY);
+  });
+
+  it('fails closed on a malformed caller or deployment region', () => {
+    expect(served(caller('county', '5301240001'))).toBe('INVALID_CALLER');
+    expect(served(school, 'x')).toBe('OUTSIDE_DEPLOYMENT');
+    expect(served(ops, 'x')).toBe('OUTSIDE_DEPLOYMENT');
+  });
+});
+
+describe('coversRegion — region-wide records', () => {
+  it('is true only for a bureau or operator whose jurisdiction covers the region', () => {
+    expect(coversRegion(county, COUNTY)).toBe(true);
+    expect(coversRegion(provinceBureau, COUNTY)).toBe(true);
+    expect(coversRegion(ops, COUNTY)).toBe(true);
+    expect(coversRegion(county, '530000')).toBe(false);
+    expect(coversRegion(caller('county', NEIGHBOUR), COUNTY)).toBe(false);
+    expect(coversRegion(school, COUNTY)).toBe(false);
+    expect(coversRegion(township, COUNTY)).toBe(false);
+    expect(coversRegion(police, COUNTY)).toBe(false);
   });
 });
 

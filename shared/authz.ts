@@ -65,6 +65,7 @@ export type PartnerGrant = z.infer<typeof partnerGrantSchema>;
 
 export type DenialCode =
   | 'INVALID_CALLER'
+  | 'OUTSIDE_DEPLOYMENT'
   | 'INVALID_SCOPE'
   | 'OUT_OF_SCOPE'
   | 'PARTNER_NO_DIRECT_ACCESS'
@@ -98,6 +99,62 @@ function invalidCaller(caller: Caller): AuthzDecision | undefined {
     `账号的机构代码“${caller.org}”与角色“${ROLE_NAMES_ZH[caller.role]}”不符，请联系管理员更正账号。`,
     `The account's organisation "${caller.org}" does not fit its role "${caller.role}"; ask an administrator to correct the account.`,
   );
+}
+
+/**
+ * 部署辖区 — whether a deployment serving the region `deploymentRegion` serves `caller` at all. This is
+ * the door every route goes through before any record is looked at, so a bureau, township, department or
+ * operator of another county or province is refused whatever the route, even where a handler would
+ * otherwise fall back to "the whole region":
+ * - 教育局 a bureau: its region covers the deployment (the county itself, its city or province), or the
+ *   deployment covers it (a county inside a city or province deployment, which then sees only its own);
+ * - 运维 ops: exactly the deployment's region (an operator runs one deployment);
+ * - 乡镇 a township: its county (first 6 digits) lies inside the deployment's region;
+ * - 协作部门 a partner: its region and the deployment's overlap;
+ * - 学校 a school: its 学校标识码 does not say where it is, so the deployment's own identity provider is
+ *   trusted to issue school accounts only for its schools, and every read is then limited to the school.
+ */
+export function deploymentServes(deploymentRegion: string, caller: Caller): AuthzDecision {
+  const bad = invalidCaller(caller);
+  if (bad) return bad;
+  const overlaps = (region: string) =>
+    regionCovers(region, deploymentRegion) || regionCovers(deploymentRegion, region);
+  let served: boolean;
+  switch (caller.role) {
+    case 'school':
+      served = regionCodeSchema.safeParse(deploymentRegion).success;
+      break;
+    case 'township':
+      served = regionCovers(deploymentRegion, caller.org.slice(0, 6));
+      break;
+    case 'county':
+      served = overlaps(caller.org);
+      break;
+    case 'ops':
+      served = regionCodeSchema.safeParse(deploymentRegion).success && caller.org === deploymentRegion;
+      break;
+    case 'partner': {
+      const partner = parsePartnerOrg(caller.org);
+      served = partner !== undefined && overlaps(partner.region);
+      break;
+    }
+  }
+  if (served) return ALLOWED;
+  return deny(
+    'OUTSIDE_DEPLOYMENT',
+    `本系统部署服务于地区 ${deploymentRegion}，当前账号所属单位（${caller.org}）不在其中；请使用本单位所在地区的系统。`,
+    `This deployment serves region ${deploymentRegion}; your organisation (${caller.org}) is not in it. Use the deployment of your own region.`,
+  );
+}
+
+/**
+ * 覆盖本地区 — whether `caller` may see the region-wide records of `region` (a comparison run, a subsidy
+ * run, a statistics table of the whole county): a bureau or operator whose jurisdiction covers it.
+ * Schools and townships see only their part of such records, which the handler selects.
+ */
+export function coversRegion(caller: Caller, region: string): boolean {
+  if (!orgMatchesRole(caller.role, caller.org)) return false;
+  return (caller.role === 'county' || caller.role === 'ops') && regionCovers(caller.org, region);
 }
 
 /** Whether a subscription's region prefix covers the county `region`. */

@@ -67,6 +67,10 @@ export function devJwks(dev: DevIssuer): { keys: JWK[] } {
 /** Verifies a token as API Gateway's JWT authorizer would: signature, issuer, audience, expiry. */
 export async function verifyDevToken(dev: DevIssuer, token: string) {
   const key = await importJWK(dev.publicKey, ALG);
-  const { payload } = await jwtVerify(token, key, { issuer: dev.issuer, audience: dev.audience });
+  const { payload } = await jwtVerify(token, key, {
+    issuer: dev.issuer,
+    audience: dev.audience,
+    requiredClaims: ['exp'],
+  });
   return payload;
 }

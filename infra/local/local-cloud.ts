@@ -182,9 +182,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const verifyToken: VerifyToken = async (token, authorizer) => {
     if (authorizer.issuer !== dev.issuer) return undefined; // a real issuer cannot be reached offline
     try {
+      // API Gateway's JWT authorizer refuses a token without an expiry, so the local one does too.
       const { payload } = await jwtVerify(token, devKey, {
         issuer: authorizer.issuer,
         audience: authorizer.audience,
+        requiredClaims: ['exp'],
       });
       return payload;
     } catch {

@@ -38,6 +38,7 @@ const county = { sub: 'u2', [ROLE_CLAIM]: 'county', [ORG_CLAIM]: '530124' };
 
 let output: string[];
 beforeEach(() => {
+  vi.stubEnv('KCBX_REGION_CODE', '530124');
   output = [];
   for (const stream of [process.stdout, process.stderr]) {
     vi.spyOn(stream, 'write').mockImplementation((chunk) => {
@@ -46,7 +47,10 @@ beforeEach(() => {
     });
   }
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 const handler = httpHandler({
   observability: createObservability('test'),
@@ -89,6 +93,21 @@ describe('the HTTP handler stack', () => {
     const res = await call({ ...county, [ORG_CLAIM]: '5301240001' }, { count: 3 });
     expect(res.statusCode).toBe(403);
     expect(JSON.parse(res.body!).error.code).toBe('ORG_FORMAT_MISMATCH');
+  });
+
+  it('refuses a bureau of another county or province with 403 before the handler runs', async () => {
+    for (const org of ['530125', '110000', '520000']) {
+      const res = await call({ ...county, [ORG_CLAIM]: org }, { count: 3 });
+      expect(res.statusCode).toBe(403);
+      expect(JSON.parse(res.body!).error.code).toBe('OUTSIDE_DEPLOYMENT');
+    }
+  });
+
+  it('serves the city and province bureaus above the deployment', async () => {
+    for (const org of ['530100', '530000']) {
+      const res = await call({ ...county, [ORG_CLAIM]: org }, { count: 3 });
+      expect(res.statusCode).toBe(201);
+    }
   });
 
   it('refuses invalid input with 400 naming the field', async () => {

@@ -8,7 +8,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { requireRole } from '../authz';
+import { coversRegion, deploymentServes, requireRole } from '../authz';
 import { type Caller, parseCaller, type Role } from '../org';
 import { badRequest, forbidden, UserFacingError, unauthorized } from './errors';
 import type { Observability } from './observability';
@@ -65,6 +65,12 @@ export interface HttpHandlerOptions<I extends HttpInputSchemas> {
   observability: Observability;
   /** Roles allowed to call the route; anyone else gets 403. */
   roles: readonly Role[];
+  /**
+   * The route acts on the deployment's whole region (starts a region-wide run, sweeps every case, exports
+   * every child): only a bureau or operator whose jurisdiction covers the region may call it — not a
+   * county inside a city or province deployment.
+   */
+  wholeRegion?: boolean;
   input?: I;
   handle: (request: HttpRequest<I>) => Promise<unknown>;
 }
@@ -155,8 +161,19 @@ function parseBody(event: HttpEvent): unknown {
   }
 }
 
-/** Who is calling, from the claims the API's JWT authorizer has already verified. */
-export function callerOf(event: HttpEvent, roles: readonly Role[]): Caller {
+/** The region the function's deployment serves; a function without it is misconfigured (a 500). */
+function deploymentRegion(): string {
+  const region = process.env.KCBX_REGION_CODE;
+  if (!region) throw new Error('Environment variable KCBX_REGION_CODE is not set: the function must have it');
+  return region;
+}
+
+/**
+ * Who is calling, from the claims the API's JWT authorizer has already verified: a caller whose role the
+ * route does not allow, or whose organisation the deployment does not serve (another county or province),
+ * is refused before the handler runs.
+ */
+export function callerOf(event: HttpEvent, roles: readonly Role[], deploymentRegion: string): Caller {
   const claims = event.requestContext?.authorizer?.jwt?.claims;
   if (!claims) {
     throw unauthorized({ zh: '缺少有效的登录令牌。', en: 'A valid bearer token is required.' });
@@ -166,6 +183,8 @@ export function callerOf(event: HttpEvent, roles: readonly Role[]): Caller {
   const allowed = requireRole(parsed.caller, roles);
   if (!allowed.allowed)
     throw forbidden(allowed.reason.code, { zh: allowed.reason.zh, en: allowed.reason.en });
+  const served = deploymentServes(deploymentRegion, parsed.caller);
+  if (!served.allowed) throw forbidden(served.reason.code, { zh: served.reason.zh, en: served.reason.en });
   return parsed.caller;
 }
 
@@ -178,7 +197,14 @@ export function httpHandler<I extends HttpInputSchemas>(options: HttpHandlerOpti
   const { logger, metrics, tracer } = options.observability;
   const base = async (event: HttpEvent, context: Context): Promise<HttpResponse> => {
     try {
-      const caller = callerOf(event, options.roles);
+      const region = deploymentRegion();
+      const caller = callerOf(event, options.roles, region);
+      if (options.wholeRegion && !coversRegion(caller, region)) {
+        throw forbidden('NOT_WHOLE_REGION', {
+          zh: `此操作涉及本部署的整个地区（${region}），只能由管辖该地区的教育局或运维执行。`,
+          en: `This action covers the deployment's whole region (${region}); only a bureau or operator whose jurisdiction covers it may take it.`,
+        });
+      }
       logger.appendKeys({ callerRole: caller.role, callerOrg: caller.org });
       metrics.addMetric('Requests', 'Count', 1);
       const input = parseInput(options.input ?? {}, {

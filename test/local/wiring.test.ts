@@ -4,8 +4,12 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
+import { importJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { deployments } from '../../infra/config/deployments';
+import { ensureDevIssuer } from '../../infra/local/dev-issuer';
 import { createManualClock } from '../../infra/local/schedule';
+import { ORG_CLAIM, ROLE_CLAIM } from '../../shared/org';
 import { eventually, recorded as recordedBy, useLocalCloud } from '../local-cloud';
 import { addThrowawayConstruct } from './throwaway';
 
@@ -149,6 +153,26 @@ describe('the local HTTP API and its authorizer', () => {
     const token = await local().cloud.token({ role: 'county', org: '530124' });
     const forged = `${token.slice(0, -4)}AAAA`;
     expect((await get('/me', forged)).status).toBe(401);
+  });
+
+  it('refuses a correctly signed token that has no expiry, or has expired, with 401', async () => {
+    const { dataDir } = local();
+    const deployment = deployments.find((d) => d.local)!;
+    const dev = await ensureDevIssuer(dataDir, deployment.identity.issuer, deployment.identity.audience[0]!);
+    const sign = async (expiresAt?: number) => {
+      const jwt = new SignJWT({ [ROLE_CLAIM]: 'county', [ORG_CLAIM]: '530124' })
+        .setProtectedHeader({ alg: 'ES256', kid: dev.privateKey.kid, typ: 'JWT' })
+        .setIssuer(dev.issuer)
+        .setAudience(dev.audience)
+        .setSubject('dev-county-530124')
+        .setIssuedAt();
+      if (expiresAt !== undefined) jwt.setExpirationTime(expiresAt);
+      return jwt.sign(await importJWK(dev.privateKey, 'ES256'));
+    };
+    const now = Math.floor(Date.now() / 1000);
+    expect((await get('/me', await sign(now + 600))).status).toBe(200);
+    expect((await get('/me', await sign())).status).toBe(401);
+    expect((await get('/me', await sign(now - 600))).status).toBe(401);
   });
 
   it('refuses a role the route does not allow with 403', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canAccess } from '../../../shared/authz';
+import { canAccess, coversRegion } from '../../../shared/authz';
 import { childKeyer } from '../../../shared/aws/pseudonym-secret';
 import { publishEvents } from '../../../shared/aws/publish';
 import { listWorkingDays } from '../../../shared/calendar';
@@ -49,7 +49,7 @@ const schoolDaySchema = z.strictObject({
  */
 export const recordHandler = httpHandler({
   observability,
-  roles: ['school', 'township', 'county'],
+  roles: ['school', 'county'],
   input: { body: schoolDaySchema },
   handle: async ({ caller, body }) => {
     const ctx = flowContextFromEnv();
@@ -59,10 +59,15 @@ export const recordHandler = httpHandler({
         zh: '请在 school 字段填写学校标识码（10 位）。',
         en: 'Give the school (its 10-digit 学校标识码) in the school field.',
       });
-    if (caller.role === 'school' && school !== caller.org) {
-      const denied = canAccess(caller, { region: ctx.region, school });
-      if (!denied.allowed) throw forbidden(denied.reason.code, denied.reason);
-    }
+    // A school records its own days; a bureau covering the region any school's. School codes do not say
+    // which township a school is in, so a township cannot be checked against the school and records none.
+    const allowed =
+      caller.role === 'school'
+        ? canAccess(caller, { region: ctx.region, school })
+        : coversRegion(caller, ctx.region)
+          ? { allowed: true as const }
+          : canAccess(caller, { region: ctx.region, school });
+    if (!allowed.allowed) throw forbidden(allowed.reason.code, allowed.reason);
     if (body.date > ctx.today())
       throw badRequest('DATE_IN_FUTURE', {
         zh: `考勤日期 ${body.date} 晚于今天，不能预先登记。`,
@@ -170,6 +175,7 @@ export const scheduledHandler = async () => {
 export const runHandler = httpHandler({
   observability,
   roles: ['county', 'ops'],
+  wholeRegion: true,
   input: { body: z.strictObject({ asOf: localDateSchema.optional() }).default({}) },
   handle: async ({ body }) => checkAttendance(body.asOf ?? flowContextFromEnv().today()),
 });

@@ -116,6 +116,7 @@ export const scheduledHandler = async () => sweep(flowContextFromEnv().today());
 export const runHandler = httpHandler({
   observability,
   roles: ['county', 'ops'],
+  wholeRegion: true,
   input: { body: z.strictObject({ asOf: localDateSchema.optional() }).default({}) },
   handle: async ({ body }) => sweep(body.asOf ?? flowContextFromEnv().today()),
 });

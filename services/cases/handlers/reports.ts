@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { recordAccess } from '../../../shared/aws/audit';
 import { localDateSchema } from '../../../shared/events/envelope';
 import type { Caller } from '../../../shared/org';
@@ -24,11 +24,16 @@ import { parseStatsPeriod } from '../domain/stats-period';
 const observability = createObservability('cases');
 const readers = ['school', 'township', 'county'] as const;
 
-function inScope<T extends { school?: string; township?: string }>(caller: Caller, rows: readonly T[]): T[] {
+/** The rows of the deployment's `region` that `caller` may see: its school's, its township's, or all of them. */
+function inScope<T extends { school?: string; township?: string }>(
+  caller: Caller,
+  region: string,
+  rows: readonly T[],
+): T[] {
   const scope = scopeFilterFor(caller);
   if (scope.kind === 'school') return rows.filter((r) => r.school === scope.school);
   if (scope.kind === 'township') return rows.filter((r) => r.township === scope.township);
-  return [...rows];
+  return coversRegion(caller, region) ? [...rows] : [];
 }
 
 /** GET /ledgers?asOf=&kind= — the three Ministry ledgers as of a date (default today), in the caller's scope. */
@@ -43,7 +48,9 @@ export const ledgersHandler = httpHandler({
     const asOf = query.asOf ?? ctx.today();
     const records = await listCasesFor(caller, ctx.region);
     const children =
-      query.kind && query.kind !== 'AGE_COHORT' ? [] : inScope(caller, await latestAgeCohort(ctx.region));
+      query.kind && query.kind !== 'AGE_COHORT'
+        ? []
+        : inScope(caller, ctx.region, await latestAgeCohort(ctx.region));
     const ledgers = buildLedgers({ records, children, asOf });
     const full = idVisibility(caller) === 'full';
     const strip = <R extends { idNumber?: string; name?: string }>(rows: R[]) =>
@@ -73,7 +80,7 @@ export const ledgerExportHandler = httpHandler({
     const ctx = flowContextFromEnv();
     const asOf = query.asOf ?? ctx.today();
     const records = await listCasesFor(caller, ctx.region);
-    const children = inScope(caller, await latestAgeCohort(ctx.region));
+    const children = inScope(caller, ctx.region, await latestAgeCohort(ctx.region));
     const dir = mkdtempSync(path.join(tmpdir(), 'ledger-'));
     const key = `reports/ledgers/${ctx.region}/${caller.org}/${asOf}-${context.awsRequestId}.xlsx`;
     try {
@@ -116,8 +123,14 @@ export const snapshotsHandler = httpHandler({
     const entries = (await listSnapshots(ctx.region))
       .filter((e) => !query.level || e.level === query.level)
       .filter((e) => !query.periodEnd || e.periodEnd === query.periodEnd)
-      // A school sees its own school-level snapshots; townships and bureaus see every snapshot of the region.
-      .filter((e) => scope.kind !== 'school' || (e.level === 'school' && e.org === scope.school));
+      // A school sees its own school-level snapshots and a bureau covering the region every snapshot.
+      // Snapshots are frozen per school and per region, and a school's or the region's rows are not a
+      // township's to read: a township reads its ledgers as of any date through GET /ledgers instead.
+      .filter((e) =>
+        scope.kind === 'school'
+          ? e.level === 'school' && e.org === scope.school
+          : scope.kind === 'region' && coversRegion(caller, ctx.region),
+      );
     if (!(query.level && query.periodEnd && entries.length === 1)) return { snapshots: entries };
     const snapshot = await readSnapshot(entries[0]!);
     if (!snapshot) throw notFound({ zh: '快照内容', en: 'The snapshot content' });
@@ -150,7 +163,7 @@ export const statsHandler = httpHandler({
         const schools = new Set(records.map((r) => r.school));
         return all.filter((p) => schools.has(p.school));
       }
-      return all;
+      return coversRegion(caller, ctx.region) ? all : [];
     };
     const asOf = period.to < ctx.today() ? period.to : ctx.today();
     const stats = computeStats({

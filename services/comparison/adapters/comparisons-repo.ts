@@ -4,6 +4,7 @@ import { batchPut, queryPages } from '../../../shared/aws/dynamo';
 import type { Publishable } from '../../../shared/aws/publish';
 import type { SuspectState } from '../domain/changes';
 import type { ChildResult, ComparisonCounts, SchoolCounts } from '../domain/classify';
+import type { TownshipCounts } from '../domain/township-counts';
 
 /** A comparison run (owned by comparison): COMPARISON#<id> / META. */
 export interface ComparisonRun {
@@ -18,6 +19,8 @@ export interface ComparisonRun {
   completedAt?: string;
   counts?: ComparisonCounts;
   bySchool?: SchoolCounts[];
+  /** Each township's share, so that a township never sees the county's per-school figures. */
+  byTownship?: TownshipCounts[];
   exportKey?: string;
 }
 
@@ -46,19 +49,20 @@ export async function createRun(run: ComparisonRun): Promise<void> {
 
 export async function completeRun(
   id: string,
-  patch: Pick<ComparisonRun, 'counts' | 'bySchool' | 'exportKey' | 'completedAt'>,
+  patch: Pick<ComparisonRun, 'counts' | 'bySchool' | 'byTownship' | 'exportKey' | 'completedAt'>,
 ) {
   await dynamo().send(
     new UpdateCommand({
       TableName: table(),
       Key: runKey(id),
       UpdateExpression:
-        'SET #status = :done, counts = :counts, bySchool = :bySchool, exportKey = :exportKey, completedAt = :at',
+        'SET #status = :done, counts = :counts, bySchool = :bySchool, byTownship = :byTownship, exportKey = :exportKey, completedAt = :at',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':done': 'completed',
         ':counts': patch.counts,
         ':bySchool': patch.bySchool,
+        ':byTownship': patch.byTownship ?? [],
         ':exportKey': patch.exportKey ?? null,
         ':at': patch.completedAt,
       },

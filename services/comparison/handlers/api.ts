@@ -1,10 +1,11 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
 import { todayInChina } from '../../../shared/dates';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { outcomeCodeSchema } from '../../../shared/events/vocab';
+import type { Caller } from '../../../shared/org';
 import { notFound } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
@@ -17,9 +18,19 @@ const observability = createObservability('comparison');
 const idPath = z.object({ id: z.string().regex(/^cmp-[0-9a-f]{24}$/, 'a comparison id such as cmp-…') });
 const roles = ['school', 'township', 'county', 'ops'] as const;
 
-async function runFor(id: string, region: string) {
+/**
+ * The run, if it is this deployment's and the caller may see it: a bureau or operator whose jurisdiction
+ * covers its region sees it whole; a school or township sees only its own part, selected by the route.
+ * Anyone else gets the same 404 as for a run that does not exist.
+ */
+async function runFor(id: string, caller: Caller) {
   const run = await getRun(id);
-  if (!run || run.region !== region) throw notFound({ zh: `比对 ${id}`, en: `Comparison ${id}` });
+  const region = env('KCBX_REGION_CODE');
+  const visible =
+    run !== undefined &&
+    run.region === region &&
+    (caller.role === 'school' || caller.role === 'township' || coversRegion(caller, run.region));
+  if (!visible) throw notFound({ zh: `比对 ${id}`, en: `Comparison ${id}` });
   return run;
 }
 
@@ -27,6 +38,7 @@ async function runFor(id: string, region: string) {
 export const startHandler = httpHandler({
   observability,
   roles: ['county'],
+  wholeRegion: true,
   input: {
     body: z
       .strictObject({
@@ -58,9 +70,17 @@ export const getHandler = httpHandler({
   roles,
   input: { path: idPath },
   handle: async ({ caller, path }) => {
-    const run = await runFor(path.id, env('KCBX_REGION_CODE'));
+    const run = await runFor(path.id, caller);
     const scope = scopeFilterFor(caller);
-    const bySchool = (run.bySchool ?? []).filter((s) => scope.kind !== 'school' || s.school === scope.school);
+    const township =
+      scope.kind === 'township' ? run.byTownship?.find((t) => t.township === scope.township) : undefined;
+    // A school sees its own line; a township its own children, per school; a bureau the whole region.
+    const { counts, bySchool } =
+      scope.kind === 'school'
+        ? { counts: undefined, bySchool: (run.bySchool ?? []).filter((s) => s.school === scope.school) }
+        : scope.kind === 'township'
+          ? { counts: township?.counts, bySchool: township?.bySchool ?? [] }
+          : { counts: run.counts, bySchool: run.bySchool ?? [] };
     return {
       id: run.id,
       period: run.period,
@@ -68,7 +88,7 @@ export const getHandler = httpHandler({
       status: run.status,
       createdAt: run.createdAt,
       completedAt: run.completedAt,
-      counts: scope.kind === 'school' ? undefined : run.counts,
+      counts,
       bySchool,
       inputs: run.inputs.map(({ uploadId, kind }) => ({ uploadId, kind })),
     };
@@ -92,7 +112,7 @@ export const resultsHandler = httpHandler({
     }),
   },
   handle: async ({ caller, path, query }) => {
-    await runFor(path.id, env('KCBX_REGION_CODE'));
+    await runFor(path.id, caller);
     const scope = scopeFilterFor(caller);
     const filter = {
       outcome: query.outcome,
@@ -112,9 +132,10 @@ export const resultsHandler = httpHandler({
 export const exportHandler = httpHandler({
   observability,
   roles: ['county'],
+  wholeRegion: true,
   input: { path: idPath },
-  handle: async ({ path }) => {
-    const run = await runFor(path.id, env('KCBX_REGION_CODE'));
+  handle: async ({ caller, path }) => {
+    const run = await runFor(path.id, caller);
     if (!run.exportKey)
       throw notFound({
         zh: `比对 ${run.id} 的结果表（仍在计算中）`,

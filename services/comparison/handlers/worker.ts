@@ -30,6 +30,7 @@ import {
   resolvedEvent,
   suspectedEvent,
 } from '../domain/run';
+import { countByTownship } from '../domain/township-counts';
 
 const observability = createObservability('comparison');
 const { logger, metrics } = observability;
@@ -166,6 +167,7 @@ export const handler = sqsBatchHandler({
     await completeRun(run.id, {
       counts: outcome.counts,
       bySchool: outcome.bySchool,
+      byTownship: countByTownship(outcome.results),
       exportKey,
       completedAt: at,
     });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { canAccess } from '../../../shared/authz';
+import { env } from '../../../shared/aws/clients';
 import type { Caller } from '../../../shared/org';
 import { forbidden, notFound } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { reportDownloadUrl } from '../adapters/roster-objects';
 import { getUpload, listUploads, type Upload } from '../adapters/uploads-repo';
-import { canSeeUpload, defaultTargetOrg } from '../domain/upload';
+import { canSeeUpload, defaultTargetOrg, uploadScope } from '../domain/upload';
 
 const observability = createObservability('roster-intake');
 const roles = ['school', 'township', 'county', 'partner', 'ops'] as const;
@@ -56,14 +58,19 @@ export const listHandler = httpHandler({
   input: { query: z.object({ org: z.string().optional(), cursor: z.string().optional() }) },
   handle: async ({ caller, query }) => {
     const org = query.org ?? defaultTargetOrg(caller);
-    const page = await listUploads(org, 50, query.cursor);
-    const uploads = page.uploads.filter((u) => canSeeUpload(caller, u).allowed);
-    if (page.uploads.length > 0 && uploads.length === 0) {
+    // Decided from the organisation alone, before anything is read: whether another organisation has
+    // uploads is not disclosed by a different answer.
+    const mayList =
+      org === defaultTargetOrg(caller) ||
+      canAccess(caller, uploadScope(org, env('KCBX_REGION_CODE'))).allowed;
+    if (!mayList) {
       throw forbidden('NOT_YOUR_ORGANISATION', {
-        zh: `无权查看机构 ${org} 的上传记录。`,
-        en: `You may not list the uploads of organisation ${org}.`,
+        zh: `无权查看机构 ${org} 的上传记录，只能查看本单位及所辖单位的上传记录。`,
+        en: `You may not list the uploads of organisation ${org}; you see your own organisation's and those you oversee.`,
       });
     }
+    const page = await listUploads(org, 50, query.cursor);
+    const uploads = page.uploads.filter((u) => canSeeUpload(caller, u).allowed);
     return { uploads: uploads.map(view), cursor: page.cursor };
   },
 });

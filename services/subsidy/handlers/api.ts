@@ -1,8 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { canAccess, idVisibility, scopeFilterFor } from '../../../shared/authz';
+import { canAccess, coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
 import { todayInChina } from '../../../shared/dates';
+import type { Caller } from '../../../shared/org';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { badRequest, forbidden, notFound, UserFacingError } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
@@ -50,10 +51,18 @@ function semesterOf(label = defaultPeriod(todayInChina())): Semester {
   return semester;
 }
 
-async function runFor(id: string) {
+/**
+ * The run, if it is this deployment's and the caller may see it: a bureau or operator whose jurisdiction
+ * covers its region sees it whole; a school or township its own schools' part, selected by the route.
+ * Anyone else gets the same 404 as for a run that does not exist.
+ */
+async function runFor(id: string, caller: Caller) {
   const run = await getRun(id);
-  if (!run || run.region !== env('KCBX_REGION_CODE'))
-    throw notFound({ zh: `资助测算 ${id}`, en: `Subsidy run ${id}` });
+  const visible =
+    run !== undefined &&
+    run.region === env('KCBX_REGION_CODE') &&
+    (caller.role === 'school' || caller.role === 'township' || coversRegion(caller, run.region));
+  if (!visible) throw notFound({ zh: `资助测算 ${id}`, en: `Subsidy run ${id}` });
   return run;
 }
 
@@ -65,6 +74,7 @@ async function runFor(id: string) {
 export const startHandler = httpHandler({
   observability,
   roles: ['county', 'ops'],
+  wholeRegion: true,
   input: {
     body: z
       .strictObject({
@@ -113,7 +123,7 @@ export const getHandler = httpHandler({
   roles: readers,
   input: { path: idPath },
   handle: async ({ caller, path }) => {
-    const run = await runFor(path.id);
+    const run = await runFor(path.id, caller);
     const scope = scopeFilterFor(caller);
     const done = run.status === 'completed' || run.status === 'publishing';
     return {
@@ -208,7 +218,7 @@ export const decisionsHandler = httpHandler({
     }),
   },
   handle: async ({ caller, path, query }) => {
-    const run = await runFor(path.id);
+    const run = await runFor(path.id, caller);
     if (run.status !== 'completed' && run.status !== 'publishing') {
       return { status: run.status, decisions: [], cursor: undefined };
     }
@@ -241,9 +251,10 @@ export const decisionsHandler = httpHandler({
 export const paymentListHandler = httpHandler({
   observability,
   roles: ['county'],
+  wholeRegion: true,
   input: { path: idPath },
-  handle: async ({ path }) => {
-    const run = await runFor(path.id);
+  handle: async ({ caller, path }) => {
+    const run = await runFor(path.id, caller);
     if (run.status !== 'completed' || !run.paymentListKey) {
       throw notFound({
         zh: `资助测算 ${run.id} 的发放名单（测算尚未完成）`,
