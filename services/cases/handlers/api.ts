@@ -144,6 +144,12 @@ export const getHandler = httpHandler({
     const ctx = flowContextFromEnv();
     const stored = await caseFor(caller, path.id);
     if (path.documentId !== undefined) {
+      // A document is printed with the child's full ID number and name: only for those who see them.
+      if (idVisibility(caller) !== 'full')
+        throw forbidden('DOCUMENT_NEEDS_FULL_ID', {
+          zh: '案件文书载有学生完整的身份证号和姓名，只有学校、乡镇和教育局可以下载；运维账号只能查看脱敏信息。',
+          en: "A case document carries the child's full ID number and name, so only schools, townships and bureaus may download it; an operations account sees masked data only.",
+        });
       const link = await documentLink(stored.record, path.documentId, {
         caller,
         requestId: context.awsRequestId,

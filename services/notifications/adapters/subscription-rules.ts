@@ -67,12 +67,15 @@ export const ruleNameFor = (id: string, n?: number) => `${RULE_PREFIX}${id}${n =
 export const deadLetterQueueNameFor = (id: string) => `${RULE_PREFIX}${id}-dlq`;
 export const SECRET_PREFIX = 'kcbx/sub/';
 export const secretNameFor = (id: string) => `${SECRET_PREFIX}${id}`;
-/** Replays of a subscription are named after it, so the status route can check the name belongs to it. */
+/**
+ * Replays of a subscription are named after it, so the status route can check the name belongs to it,
+ * and after the millisecond they were asked for, so two managers asking in the same second both get one.
+ */
 export const replayNameFor = (id: string, at: Date) =>
   `${RULE_PREFIX}${id}-${at
     .toISOString()
     .replace(/[-:TZ.]/g, '')
-    .slice(0, 14)}`;
+    .slice(0, 17)}`;
 
 /** Where the subscriptions and deliver functions find the shared resources (set by the CDK construct). */
 export function notificationsEnv() {
