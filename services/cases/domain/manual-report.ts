@@ -40,7 +40,7 @@ export interface ManualReportInput {
   childKey: string;
   receivedOn: string;
   note: string;
-  /** The school and township the reporter filed the report under. */
+  /** The school and township the reporter named in the report, if any. */
   school?: string;
   township?: string;
   causeCategory?: CauseCategory;

@@ -70,8 +70,9 @@ export const openHandler = httpHandler({
       childKey,
       receivedOn: ctx.today(),
       note: body.note,
-      school,
-      township,
+      // What the reporter said, not what the rosters add: a retry after a roster arrived is the same report.
+      school: body.school,
+      township: body.township,
       causeCategory: body.causeCategory,
       priority: body.priority,
     });
