@@ -286,24 +286,41 @@ describe('cases on the local cloud', () => {
   it('opens one case when two reports for the same child race', async () => {
     const { cloud } = local();
     const school = await cloud.token({ role: 'school', org: SCHOOL });
-    const report = () =>
-      callApi<{ caseId: string; outcome: string }>(cloud, 'POST', '/cases', school, {
+    const report = (note: string) =>
+      callApi<{ outcome: string; reportId: string; href: string }>(cloud, 'POST', '/cases', school, {
         idNumber: C,
         name: '王五',
-        note: '家长电话告知孩子外出打工',
+        note,
       });
-    const [a, b] = await Promise.all([report(), report()]);
-    expect([a.status, b.status].sort()).toEqual([200, 201]);
-    expect(a.body.caseId).toBe(b.body.caseId);
-    expect([a.body.outcome, b.body.outcome].sort()).toEqual(['joined', 'opened']);
-    const view = await callApi<CaseView & { signals: unknown[] }>(
+    const [a, b] = await Promise.all([report('家长电话告知孩子外出打工'), report('村委会反映孩子在外打工')]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect([a.body.outcome, b.body.outcome]).toEqual(['received', 'received']);
+    const found = await callApi<{ cases: CaseView[] }>(cloud, 'GET', a.body.href, school);
+    expect(found.body.cases).toHaveLength(1);
+    const caseId = found.body.cases[0]!.caseId;
+    expect((await callApi<{ cases: CaseView[] }>(cloud, 'GET', b.body.href, school)).body.cases).toEqual(
+      found.body.cases,
+    );
+    const view = await callApi<CaseView & { signals: { signalId: string }[] }>(
       cloud,
       'GET',
-      `/cases/${a.body.caseId}`,
+      `/cases/${caseId}`,
       school,
     );
-    expect(view.body.signals).toHaveLength(2);
+    expect(view.body.signals.map((s) => s.signalId).sort()).toEqual(
+      [a.body.reportId, b.body.reportId].sort(),
+    );
     expect(view.body.state).toBe('SUSPECTED');
+
+    // The same report sent twice at once (a double click) is one report.
+    const [c, d] = await Promise.all([
+      report('家长电话告知孩子外出打工'),
+      report('家长电话告知孩子外出打工'),
+    ]);
+    expect(c).toEqual(a);
+    expect(d).toEqual(a);
+    const again = await callApi<{ signals: unknown[] }>(cloud, 'GET', `/cases/${caseId}`, school);
+    expect(again.body.signals).toHaveLength(2);
   }, 60_000);
 
   it('opens exactly one case when many signals for a child race on the table itself', async () => {

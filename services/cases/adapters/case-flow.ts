@@ -13,8 +13,9 @@ import type { Actor } from '../../../shared/org';
 import { type CaseRules, parseRegionSettings, type RegionSettings } from '../../../shared/region-settings';
 import { conflict } from '../../../shared/runtime/errors';
 import type { CaseAction } from '../domain/actions';
-import { type CaseRecord, type CaseSignal, isOpen } from '../domain/case';
+import { type CaseRecord, type CaseSignal, holdsReport, isOpen } from '../domain/case';
 import { type CaseEvent, caseOpenedEvent, effectEvents } from '../domain/case-events';
+import { type ManualReport, reportOnOpenCase, reportSignal } from '../domain/manual-report';
 import { applyAction, openCase, unchangedForPeopleSince } from '../domain/transitions';
 import {
   caseIdFor,
@@ -78,35 +79,49 @@ export interface SignalInput {
   flags?: string[];
   causeCategory?: CaseRecord['causeCategory'];
   signal: CaseSignal;
+  /**
+   * A person's report (POST /cases), whose signal `signal` is: on an open case the reporter may not
+   * see it is only noted, never joined (see `domain/manual-report.ts`).
+   */
+  report?: ManualReport;
   actor?: Actor;
   by?: string;
 }
 
-export type SignalOutcome = { caseId: string; outcome: 'opened' | 'joined' | 'duplicate' };
+/**
+ * What became of a signal: it opened a case, joined the open one, was noted on an open case outside
+ * the reporter's scope (a person's report), or was already recorded. For logs and metrics only: a
+ * reporter is never told which.
+ */
+export type SignalOutcome = { caseId: string; outcome: 'opened' | 'joined' | 'noted' | 'duplicate' };
 
 const MAX_ATTEMPTS = 20;
 const backoff = (attempt: number) =>
   new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
 
 /**
- * 一人一案 — opens a case for the child, or adds the signal to the child's open case. Two signals
- * racing for the same child both try to write the same next case item; one wins, the other reads
- * again and joins it. A signal already recorded (a redelivery) changes nothing.
+ * 一人一案 — opens a case for the child, or adds the signal to the child's open case (a person's report
+ * on a case outside their scope: a note in its history). Two signals racing for the same child both try
+ * to write the same next case item; one wins, the other reads again and joins it. A signal already
+ * recorded (a redelivery, a retried report) changes nothing.
  */
 export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promise<SignalOutcome> {
   const actor = input.actor ?? systemActor(ctx.region);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt);
     const latest = await latestCaseOfChild(input.child.childKey);
-    if (latest?.record.signals.some((s) => s.signalId === input.signal.signalId)) {
+    if (latest && holdsReport(latest.record, input.signal.signalId)) {
       await flush(latest);
       return { caseId: latest.record.caseId, outcome: 'duplicate' };
     }
     const at = ctx.now().toISOString();
     if (latest && isOpen(latest.record.state)) {
+      const action = input.report
+        ? reportOnOpenCase(latest.record, input.report)
+        : ({ type: 'ADD_SIGNAL', signal: input.signal } as const);
       const result = applyAction(
         latest.record,
-        { type: 'ADD_SIGNAL', signal: input.signal },
+        action,
         // Joining a case is the system's doing whoever reported; the person is kept in `by`.
         {
           actor: systemActor(ctx.region),
@@ -126,7 +141,7 @@ export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promi
         throw err;
       }
       await flush({ record: result.record, pending: [...latest.pending, ...events] });
-      return { caseId: result.record.caseId, outcome: 'joined' };
+      return { caseId: result.record.caseId, outcome: action.type === 'ADD_SIGNAL' ? 'joined' : 'noted' };
     }
     const seq = latest ? caseSeq(latest.record.caseId) + 1 : 1;
     const record = openCase({
@@ -159,6 +174,15 @@ export async function receiveSignal(input: SignalInput, ctx: FlowContext): Promi
   throw new Error(
     `could not record a signal for a child after ${MAX_ATTEMPTS} attempts (constant contention)`,
   );
+}
+
+/** 人工报告 — a person's report of a child: opens a case, joins the open one, or is noted on it. */
+export function receiveReport(
+  input: Omit<SignalInput, 'signal' | 'report'>,
+  report: ManualReport,
+  ctx: FlowContext,
+): Promise<SignalOutcome> {
+  return receiveSignal({ ...input, signal: reportSignal(report), report }, ctx);
 }
 
 /**

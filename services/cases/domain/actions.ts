@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { causeCategorySchema, outcomeCodeSchema } from '../../../shared/events/vocab';
+import { actorSchema } from '../../../shared/org';
 import { chainPositionSchema } from '../../../shared/region-settings';
 import {
   caseDocumentIdSchema,
@@ -18,6 +19,7 @@ import {
   FOUR_STEPS,
   type FourStep,
   placementKindSchema,
+  reportIdSchema,
   reportLineSchema,
   responsiblePersonSchema,
   sixHaveItemSchema,
@@ -90,11 +92,14 @@ export const assignResponsibleSchema = action('ASSIGN_RESPONSIBLE', {
   ...optionalNote,
 });
 
-/** 辍学原因 — the cause category, and whether the child belongs to a priority group (重点群体). */
+/** 辍学原因 — one of the cause categories. */
+const causeSchema = z.enum(causeCategorySchema.options, {
+  error: `cause is one of ${causeCategorySchema.options.join(', ')} / 辍学原因应为 ${causeCategorySchema.options.join('、')} 之一`,
+});
+
+/** 登记辍学原因 — the cause category, and whether the child belongs to a priority group (重点群体). */
 export const setCauseSchema = action('SET_CAUSE', {
-  causeCategory: z.enum(causeCategorySchema.options, {
-    error: `cause is one of ${causeCategorySchema.options.join(', ')} / 辍学原因应为 ${causeCategorySchema.options.join('、')} 之一`,
-  }),
+  causeCategory: causeSchema,
   priority: z.boolean({ error: 'priority is true or false / 重点群体标记应为 true 或 false' }).optional(),
   flags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
   ...optionalNote,
@@ -287,6 +292,8 @@ export const addSignalSchema = action('ADD_SIGNAL', {
   signal: caseSignalSchema,
   /** The signal found the child in a priority group: the case becomes priority (never the reverse). */
   priority: z.boolean().optional(),
+  /** A person's report (POST /cases) from an organisation that may see the case: which one it was. */
+  reportedBy: actorSchema.optional(),
 });
 
 /**
@@ -300,6 +307,24 @@ export const resolveByDataSchema = action('RESOLVE_BY_DATA', {
   comparisonId: z.string().min(1).max(128),
   previousOutcome: outcomeCodeSchema,
   outcome: outcomeCodeSchema,
+});
+
+/**
+ * 外单位报告 — a person of an organisation that may not see the child's open case reported the child
+ * (POST /cases). It reaches the people working the case as a note in its history, as a comparison's
+ * finding on a worked case does (RESOLVE_BY_DATA): who reported, when and what they said. The state,
+ * the signals, the priority and the cause stay as they are — an organisation neither steers nor learns
+ * of a case outside its scope. Taken by the system only; a report id the case holds changes nothing.
+ */
+export const noteOutsideReportSchema = action('NOTE_OUTSIDE_REPORT', {
+  reportId: reportIdSchema,
+  /** The reporting organisation (the person is the history entry's `by`). */
+  reportedBy: actorSchema,
+  receivedOn: dateSchema,
+  note: noteSchema,
+  /** What the reporter gave as the cause and priority: information for the case's people, not applied. */
+  causeCategory: causeSchema.optional(),
+  priority: z.boolean().optional(),
 });
 
 /**
@@ -344,6 +369,7 @@ export const CASE_ACTION_TYPES = [
   'REOPEN_DEFERRAL',
   'ADD_SIGNAL',
   'RESOLVE_BY_DATA',
+  'NOTE_OUTSIDE_REPORT',
   'ATTACH_DOCUMENT',
 ] as const satisfies readonly CaseActionType[];
 
@@ -373,6 +399,7 @@ export const caseActionSchema = z.discriminatedUnion(
     reopenDeferralSchema,
     addSignalSchema,
     resolveByDataSchema,
+    noteOutsideReportSchema,
     attachDocumentSchema,
   ],
   {
@@ -410,6 +437,7 @@ export const CASE_ACTION_NAMES_ZH = {
   REOPEN_DEFERRAL: '缓学休学期满重新核查',
   ADD_SIGNAL: '追加疑似辍学线索',
   RESOLVE_BY_DATA: '比对结果已解释（数据销号）',
+  NOTE_OUTSIDE_REPORT: '记录外单位报告（备注）',
   ATTACH_DOCUMENT: '生成文书并归档',
 } as const satisfies Record<CaseActionType, string>;
 

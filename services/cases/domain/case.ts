@@ -123,6 +123,12 @@ export const caseSignalSchema = z.strictObject({
 });
 export type CaseSignal = z.infer<typeof caseSignalSchema>;
 
+/**
+ * 报告编号 — the id of a person's report (POST /cases): derived from the report itself, so a retried
+ * request carries the same id and is recognised, whichever case (if any) it reached.
+ */
+export const reportIdSchema = z.string().regex(/^report-[0-9a-f]{32}$/, 'a report id such as report-0f3a…');
+
 /** 工作记录 — one entry of the case's history: every accepted command, with who/when/why/evidence. */
 export const historyEntrySchema = z.strictObject({
   /** The case version this entry produced. */
@@ -277,4 +283,15 @@ export const TERMINAL_STATES: readonly CaseState[] = [
 /** Whether the case still counts as open (动态清零 counts these). */
 export function isOpen(state: CaseState): boolean {
   return !TERMINAL_STATES.includes(state);
+}
+
+/**
+ * Whether the case already holds this signal or report: as one of its signals, or as the note of a
+ * report from an organisation outside the case's scope. What makes a redelivery or a retry a no-op.
+ */
+export function holdsReport(record: CaseRecord, id: string): boolean {
+  return (
+    record.signals.some((s) => s.signalId === id) ||
+    record.history.some((h) => h.action === 'NOTE_OUTSIDE_REPORT' && h.details.reportId === id)
+  );
 }

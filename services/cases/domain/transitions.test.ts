@@ -84,6 +84,7 @@ const SYSTEM_TYPES: readonly CaseActionType[] = [
   'ADD_SIGNAL',
   'REOPEN_DEFERRAL',
   'RESOLVE_BY_DATA',
+  'NOTE_OUTSIDE_REPORT',
   'ATTACH_DOCUMENT',
 ];
 
@@ -268,9 +269,24 @@ function sample(type: CaseActionType, state: CaseState): CaseAction {
         previousOutcome: 'ENROLLED_ABSENT',
         outcome: 'CONSISTENT',
       };
+    case 'NOTE_OUTSIDE_REPORT':
+      return outsideReport();
     case 'ATTACH_DOCUMENT':
       return attachment(`dropout-report-v${FIXTURES[state].version}`);
   }
+}
+
+/** Another school's report of the child, as the system notes it on a case outside that school's scope. */
+function outsideReport(reportId = `report-${'0f'.repeat(16)}`): CaseActionOf<'NOTE_OUTSIDE_REPORT'> {
+  return {
+    type: 'NOTE_OUTSIDE_REPORT',
+    reportId,
+    reportedBy: { role: 'school', org: '2153012404' },
+    receivedOn: '2026-03-30',
+    note: '家长在本校门口说孩子已两周没上学',
+    causeCategory: 'WEARINESS',
+    priority: true,
+  };
 }
 
 /** A generated document of the case (what the documents consumer attaches). */
@@ -334,6 +350,8 @@ const EXPECTED: Record<CaseActionType, { from: CaseState[]; to: (from: CaseState
   ADD_SIGNAL: { from: OPEN, to: (s) => (s === 'RETURNED' || s === 'RETAINED' ? 'CONFIRMED' : s) },
   // The fixtures were raised by attendance, so a comparison's explanation is recorded, never closes them.
   RESOLVE_BY_DATA: { from: OPEN, to: (s) => s },
+  // Another organisation's report is a note on any open case: it never moves one.
+  NOTE_OUTSIDE_REPORT: { from: OPEN, to: (s) => s },
   // Documents are kept with the case in every state, closed ones included, and change no state.
   ATTACH_DOCUMENT: { from: [...STATES], to: (s) => s },
 };
@@ -860,6 +878,81 @@ describe('a new signal for a child with an open case', () => {
   });
 });
 
+describe('a report from an organisation outside the case’s scope', () => {
+  it('is a note in the history of a RETURNED case: who, when, what; the case otherwise unchanged', () => {
+    const before = deepFreeze(FIXTURES.RETURNED);
+    const { record, effects } = expectOk(applyAction(before, outsideReport(), ctx(system)));
+    expect(effects).toEqual([]);
+    const { version, history, ...rest } = record;
+    const { version: v0, history: h0, ...rest0 } = before;
+    // State, signals, priority, cause, follow-up: all as they were.
+    expect(rest).toEqual(rest0);
+    expect(record.state).toBe('RETURNED');
+    expect(version).toBe(v0 + 1);
+    expect(history.slice(0, -1)).toEqual(h0);
+    const entry = history.at(-1)!;
+    expect(entry).toMatchObject({
+      version: v0 + 1,
+      actor: system,
+      by: 'user-0001',
+      action: 'NOTE_OUTSIDE_REPORT',
+      details: {
+        reportId: `report-${'0f'.repeat(16)}`,
+        reportedBy: { role: 'school', org: '2153012404' },
+        receivedOn: '2026-03-30',
+        note: '家长在本校门口说孩子已两周没上学',
+        causeCategory: 'WEARINESS',
+        priority: true,
+      },
+    });
+    expect(entry.details.zh).toContain('学校（2153012404）于 2026-03-30 报告');
+    expect(entry).not.toHaveProperty('from');
+    expect(entry).not.toHaveProperty('to');
+  });
+
+  it('records a retried report once: same record, same version, no effects', () => {
+    const once = run(FIXTURES.PERSUADING, outsideReport());
+    const again = expectOk(applyAction(once, outsideReport(), ctx(system)));
+    expect(again.record).toBe(once);
+    expect(again.effects).toEqual([]);
+    const other = run(once, outsideReport(`report-${'1e'.repeat(16)}`));
+    expect(other.history.filter((h) => h.action === 'NOTE_OUTSIDE_REPORT')).toHaveLength(2);
+  });
+
+  it('is not joined as a signal later if the same report arrives again as one', () => {
+    const noted = run(FIXTURES.RETURNED, outsideReport());
+    const again = expectOk(
+      applyAction(
+        noted,
+        { type: 'ADD_SIGNAL', signal: { ...signal(`report-${'0f'.repeat(16)}`), source: 'MANUAL' } },
+        ctx(system),
+      ),
+    );
+    expect(again.record).toBe(noted);
+  });
+
+  it('keeps the people’s commands fresh: a note since their version does not make them stale', () => {
+    const base = FIXTURES.PERSUADING;
+    const noted = run(base, outsideReport(), attachment('return-notice-v9', 9));
+    expect(unchangedForPeopleSince(noted, base.version)).toBe(true);
+    const visit: CaseAction = {
+      type: 'LOG_HOME_VISIT',
+      date: '2026-03-30',
+      visitors: ['孙老师'],
+      outcome: '家长同意返校',
+    };
+    expect(expectOk(applyAction(noted, visit, ctx(school))).record.state).toBe('PERSUADING');
+  });
+
+  it('is refused on a closed case (a report for a child without an open case opens a new one)', () => {
+    expectRefused(applyAction(FIXTURES.CLOSED, outsideReport(), ctx(system)), 'TRANSITION_NOT_ALLOWED');
+  });
+
+  it('is the system’s to record, not a person’s', () => {
+    expectRefused(applyAction(FIXTURES.PERSUADING, outsideReport(), ctx(school)), 'ROLE_NOT_ALLOWED');
+  });
+});
+
 // ── 缓学休学 ─────────────────────────────────────────────────────────────────────────────────────────
 
 describe('deferral', () => {
@@ -988,6 +1081,7 @@ describe('role guards', () => {
     'REOPEN_DEFERRAL',
     'ADD_SIGNAL',
     'RESOLVE_BY_DATA',
+    'NOTE_OUTSIDE_REPORT',
     'ATTACH_DOCUMENT',
   ];
   const MAY: Record<Role, CaseActionType[]> = {

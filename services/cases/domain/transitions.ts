@@ -37,6 +37,7 @@ import {
   FOUR_STEPS,
   type FourStep,
   type HistoryEntry,
+  holdsReport,
   isOpen,
   PLACEMENT_NAMES_ZH,
   type PlacementKind,
@@ -65,6 +66,7 @@ export const ACTION_STATES = {
   ACKNOWLEDGE_REPORT: OPEN_STATES,
   ADD_SIGNAL: OPEN_STATES,
   RESOLVE_BY_DATA: OPEN_STATES,
+  NOTE_OUTSIDE_REPORT: OPEN_STATES,
   // A document is kept with the case whatever happened since the change that called for it: a case
   // closed right after a 催告书 still keeps the 催告书.
   ATTACH_DOCUMENT: caseStateSchema.options,
@@ -132,6 +134,7 @@ export const CASE_PERMISSIONS = {
     REOPEN_DEFERRAL: SYSTEM,
     ADD_SIGNAL: SYSTEM,
     RESOLVE_BY_DATA: SYSTEM,
+    NOTE_OUTSIDE_REPORT: SYSTEM,
     ATTACH_DOCUMENT: SYSTEM,
   },
   /**
@@ -224,8 +227,8 @@ export function allowedActions(record: CaseRecord, role: Role): CaseActionType[]
  * Applies one action to a case. On success: the next case (version + 1, one history entry) and the
  * events to publish. Refused: why, naming the case's state and what to do.
  *
- * ADD_SIGNAL with a signalId the case already holds (ATTACH_DOCUMENT with a documentId it holds) is a
- * redelivery: it succeeds with the very same record (same version, no history entry) and no effects, so
+ * ADD_SIGNAL with a signalId the case already holds (NOTE_OUTSIDE_REPORT with a reportId it holds,
+ * ATTACH_DOCUMENT with a documentId it holds) is a redelivery: it succeeds with the very same record (same version, no history entry) and no effects, so
  * an at-least-once consumer can apply it twice and write nothing the second time.
  */
 export function applyAction(record: CaseRecord, action: CaseAction, ctx: CaseContext): ApplyResult {
@@ -325,18 +328,28 @@ export function applyAction(record: CaseRecord, action: CaseAction, ctx: CaseCon
       return addSignal(record, a, ctx);
     case 'RESOLVE_BY_DATA':
       return resolveByData(record, a, ctx);
+    case 'NOTE_OUTSIDE_REPORT':
+      return noteOutsideReport(record, a, ctx);
     case 'ATTACH_DOCUMENT':
       return attachDocument(record, a, ctx);
   }
 }
 
-/** Actions that record what the system produced and change nothing a person decides on. */
-const BOOKKEEPING_ACTIONS: readonly string[] = ['ATTACH_DOCUMENT'] satisfies CaseActionType[];
+/**
+ * Actions that record what the system produced or received and change nothing a person decides on: a
+ * generated document, and the note of a report from an organisation outside the case's scope.
+ */
+const BOOKKEEPING_ACTIONS: readonly string[] = [
+  'ATTACH_DOCUMENT',
+  'NOTE_OUTSIDE_REPORT',
+] satisfies CaseActionType[];
 
 /**
  * Whether a command a person composed against `version` still fits the case: the case is at that
- * version, or only bookkeeping happened since (documents the system attached). A document arrives a
- * second or two after the change that called for it; it must not make the person's next command stale.
+ * version, or only bookkeeping happened since (documents the system attached, notes of outside
+ * reports). A document arrives a second or two after the change that called for it; it must not make
+ * the person's next command stale — nor may another organisation's report, which is not theirs to
+ * time.
  */
 export function unchangedForPeopleSince(record: CaseRecord, version: number): boolean {
   if (version > record.version) return false;
@@ -710,7 +723,7 @@ function reopenDeferral(record: CaseRecord, a: CaseActionOf<'REOPEN_DEFERRAL'>, 
  * since closing it as "kept in school" would no longer be true.
  */
 function addSignal(record: CaseRecord, a: CaseActionOf<'ADD_SIGNAL'>, ctx: CaseContext): Result {
-  if (record.signals.some((s) => s.signalId === a.signal.signalId)) {
+  if (holdsReport(record, a.signal.signalId)) {
     return { ok: true, record, effects: [] };
   }
   const relapse = record.state === 'RETURNED' || record.state === 'RETAINED';
@@ -748,6 +761,22 @@ function resolveByData(record: CaseRecord, a: CaseActionOf<'RESOLVE_BY_DATA'>, c
     });
   }
   return commit(record, record, a, ctx, { note: `${zh}，请核实后处理` });
+}
+
+/**
+ * 外单位报告 — a report from an organisation that may not see the case becomes a note in its history for
+ * the people working it (who, when, what they said); nothing else of the case changes, so no event
+ * announces it. A report id the case already holds is a retry: the same record, no history entry.
+ */
+function noteOutsideReport(
+  record: CaseRecord,
+  a: CaseActionOf<'NOTE_OUTSIDE_REPORT'>,
+  ctx: CaseContext,
+): Result {
+  if (holdsReport(record, a.reportId)) return { ok: true, record, effects: [] };
+  return commit(record, record, a, ctx, {
+    zh: `${ROLE_NAMES_ZH[a.reportedBy.role]}（${a.reportedBy.org}）于 ${a.receivedOn} 报告该儿童疑似辍学，请核实后处理`,
+  });
 }
 
 /**

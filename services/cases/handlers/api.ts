@@ -9,13 +9,14 @@ import { badRequest, forbidden, notFound } from '../../../shared/runtime/errors'
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { documentLink, requestDocuments } from '../adapters/case-documents';
-import { type FlowContext, flowContextFromEnv, receiveSignal, runCommand } from '../adapters/case-flow';
+import { type FlowContext, flowContextFromEnv, receiveReport, runCommand } from '../adapters/case-flow';
 import { getCase, listCasesFor, type StoredCase } from '../adapters/cases-repo';
 import { childIdentity } from '../adapters/child-identity';
 import { caseCommandSchema } from '../domain/actions';
-import { caseDocumentIdSchema, isOpen, noteSchema } from '../domain/case';
+import { caseDocumentIdSchema, holdsReport, isOpen, noteSchema, reportIdSchema } from '../domain/case';
 import { caseScope, viewCase, viewCaseSummary } from '../domain/case-view';
 import { isOverdue } from '../domain/deadlines';
+import { manualReport, reportReceipt } from '../domain/manual-report';
 
 const observability = createObservability('cases');
 const readers = ['school', 'township', 'county', 'ops'] as const;
@@ -33,8 +34,11 @@ async function caseFor(caller: Caller, caseId: string): Promise<StoredCase> {
 }
 
 /**
- * POST /cases — a school or township reports a child it knows about (人工报告). If the child already
- * has an open case the report joins it (200), else a case is opened (201).
+ * POST /cases — a school, township or county bureau reports a child it knows about (人工报告). The
+ * report opens a case in the reporter's scope, joins the child's open case if the reporter may see it,
+ * or is noted on an open case it may not see (`domain/manual-report.ts`). Every report is answered
+ * with the same 202 receipt: whether a child has a case, and whose, is told only through the cases
+ * the caller may see. The same request sent again is the same report and is recorded once.
  */
 export const openHandler = httpHandler({
   observability,
@@ -50,7 +54,7 @@ export const openHandler = httpHandler({
       note: noteSchema,
     }),
   },
-  handle: async ({ caller, body, context }) => {
+  handle: async ({ caller, body }) => {
     const ctx: FlowContext = flowContextFromEnv();
     const id = parseIdNumber(body.idNumber, { today: ctx.today() });
     if (!id.ok) throw badRequest(`ID_${id.error.code}`, { zh: id.error.zh, en: id.error.en });
@@ -61,7 +65,18 @@ export const openHandler = httpHandler({
     const scope = { region: ctx.region, school, township };
     const allowed = canAccess(caller, scope);
     if (!allowed.allowed) throw forbidden(allowed.reason.code, allowed.reason);
-    const result = await receiveSignal(
+    const report = manualReport({
+      reporter: caller,
+      childKey,
+      receivedOn: ctx.today(),
+      note: body.note,
+      // What the reporter said, not what the rosters add: a retry after a roster arrived is the same report.
+      school: body.school,
+      township: body.township,
+      causeCategory: body.causeCategory,
+      priority: body.priority,
+    });
+    const result = await receiveReport(
       {
         ...identity,
         child: { childKey, maskedId: maskIdNumber(id.id) },
@@ -71,25 +86,28 @@ export const openHandler = httpHandler({
         township,
         priority: body.priority,
         causeCategory: body.causeCategory,
-        signal: {
-          source: 'MANUAL',
-          receivedOn: ctx.today(),
-          signalId: `manual:${context.awsRequestId}`,
-          evidence: [],
-          note: body.note,
-        },
         actor: { role: caller.role, org: caller.org },
         by: caller.sub,
       },
+      report,
       ctx,
     );
-    return reply(result.outcome === 'opened' ? 201 : 200, { ...result, href: `/cases/${result.caseId}` });
+    observability.logger.info('manual report recorded', {
+      reportId: report.reportId,
+      caseId: result.caseId,
+      outcome: result.outcome,
+    });
+    // The receipt is made from the report alone: `result` (which case, and how) never reaches the caller.
+    return reply(202, reportReceipt(report));
   },
 });
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** GET /cases?state=&school=&township=&cause=&overdue=&priority= — the caller's cases, newest first. */
+/**
+ * GET /cases?state=&school=&township=&cause=&overdue=&priority=&open=&report= — the caller's cases,
+ * newest first; `report` keeps those that hold a report (as a signal or as a note).
+ */
 export const listHandler = httpHandler({
   observability,
   roles: readers,
@@ -102,6 +120,7 @@ export const listHandler = httpHandler({
       overdue: flag.optional(),
       priority: flag.optional(),
       open: flag.optional(),
+      report: reportIdSchema.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(200),
     }),
   },
@@ -115,6 +134,7 @@ export const listHandler = httpHandler({
       .filter((r) => !query.township || r.township === query.township)
       .filter((r) => !query.cause || r.causeCategory === query.cause)
       .filter((r) => query.priority === undefined || r.priority === query.priority)
+      .filter((r) => !query.report || holdsReport(r, query.report))
       .filter(
         (r) => query.overdue === undefined || isOverdue(r, ctx.rules, today, ctx.calendar) === query.overdue,
       )
