@@ -15,16 +15,17 @@ export const deployments = loadDeployments([
     settings: { absenceThreshold: 3, attendanceCutoff: '15:00' },
   },
   {
-    // 双江自治县: 双江 2020 counts 适龄 up to 16 周岁.
+    // 双江自治县: 双江 2020 counts 适龄 up to 16 周岁. Beijing, so that both China regions are exercised.
     id: 'shuangjiang',
     name: '临沧市双江自治县',
     regionCode: '530925',
-    aws: { region: 'ap-east-1' },
+    aws: { region: 'cn-north-1' },
     identity: { issuer: 'https://login.shuangjiang.example.cn/oidc', audience: ['kcbx-api'] },
     settings: { maxAge: 16 },
   },
   {
-    // 富民县: 富民 2019 — 连续超过3个工作日, i.e. at least 4.
+    // 富民县: 富民 2019 — 连续超过3个工作日, i.e. at least 4. Runs only on this machine's emulators: its
+    // AWS region is what the local cloud's SDK clients are given, never where children's data goes.
     id: 'local',
     name: '富民县 (local)',
     regionCode: '530124',

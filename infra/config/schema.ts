@@ -1,6 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { regionSettingsSchema } from '../../shared/region-settings';
+import { isChinaRegion } from './partition';
 
 /** 省级行政区划代码 (first two digits of a 6-digit region code). */
 const PROVINCE_CODES = new Set([
@@ -40,6 +41,13 @@ const PROVINCE_CODES = new Set([
   '82',
 ]);
 
+/** Taiwan (71), Hong Kong (81) and Macao (82): outside the mainland and its personal-information law. */
+const OUTSIDE_MAINLAND = new Set(['71', '81', '82']);
+
+/** Whether a region code is of the mainland (中国内地), where the personal-information law applies. */
+const isMainlandRegionCode = (code: string): boolean =>
+  PROVINCE_CODES.has(code.slice(0, 2)) && !OUTSIDE_MAINLAND.has(code.slice(0, 2));
+
 const knownAwsRegions = new Set(RegionInfo.regions.map((r) => r.name));
 
 const regionCodeSchema = z
@@ -64,7 +72,7 @@ export const deploymentSchema = z
           .regex(/^\d{12}$/, 'a 12-digit AWS account id')
           .optional(),
         region: z.string().refine((r) => knownAwsRegions.has(r), {
-          message: 'unknown AWS region; use a region name such as cn-northwest-1 or ap-east-1',
+          message: 'unknown AWS region; use a region name such as cn-northwest-1 or cn-north-1',
         }),
       })
       .strict(),
@@ -85,7 +93,24 @@ export const deploymentSchema = z
     rosterRetentionDays: z.number().int().min(30).max(3650).default(365),
     settings: regionSettingsSchema.default(regionSettingsSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    // 个人信息保护法 第三十六条: personal information handled by state organs (a county education bureau
+    // is one) is stored inside the PRC; 第三十八至四十条 govern any transfer abroad. A mainland region's
+    // children's records therefore live in a China region. Only the emulated `local` stack is exempt:
+    // it never leaves the developer's machine, whatever AWS region its template names.
+    if (d.local || !isMainlandRegionCode(d.regionCode) || isChinaRegion(d.aws.region)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aws', 'region'],
+      message:
+        `${d.name}（${d.regionCode}）是中国内地的地区，其儿童个人信息须存储在境内（个人信息保护法第三十六条、第三十八至四十条），` +
+        `不能部署到 ${d.aws.region}：请改为 cn-north-1（北京）或 cn-northwest-1（宁夏）；只有在本机模拟器上运行的部署才可设 local: true。 ` +
+        `${d.regionCode} is a region of mainland China: its children's personal information must be stored in mainland ` +
+        `China (PIPL art. 36, 38–40), so it cannot be deployed to ${d.aws.region}. Use cn-north-1 (Beijing) or ` +
+        `cn-northwest-1 (Ningxia); only a deployment that runs on the local emulators may set local: true.`,
+    });
+  });
 
 export type Deployment = z.infer<typeof deploymentSchema>;
 

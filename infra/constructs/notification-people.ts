@@ -6,9 +6,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { featuresOf } from '../config/partition';
 import { chinaTimeToUtcCron } from './cases';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
@@ -28,7 +28,6 @@ export class NotificationPeople extends Construct {
     super(scope, id);
     const { data, api, deployment } = platform;
     const stack = Stack.of(this);
-    const partition = RegionInfo.get(deployment.aws.region).partition ?? 'aws';
 
     // The key that seals each person's channel and address (contacts-repo.ts explains the envelope).
     const contactsKey = new secrets.Secret(this, 'ContactsKey', {
@@ -48,7 +47,7 @@ export class NotificationPeople extends Construct {
     ]);
 
     // SES and SNS text messaging are not offered in the China regions: there, WeChat Work only.
-    const channels = partition === 'aws-cn' ? ['wecom'] : ['sms', 'email', 'wecom'];
+    const channels = featuresOf(deployment.aws.region).smsAndEmail ? ['sms', 'email', 'wecom'] : ['wecom'];
     // The deployment's own domain (its identity issuer's host) is the SES identity to verify for sending.
     const mailDomain = new URL(deployment.identity.issuer).hostname;
     const environment = {

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { kmsViaService } from '../config/partition';
 import { DurableQueue } from './durable-queue';
 import type { Platform } from './platform';
 import { serviceFunctions } from './service-function';
@@ -112,7 +113,7 @@ export class Notifications extends Construct {
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [`arn:${partition}:kms:${region}:*:key/*`],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': kmsViaService('sqs', deployment.aws.region) } },
       }),
     );
 
@@ -226,7 +227,11 @@ export class Notifications extends Construct {
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
         resources: [partnerSender.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+        conditions: {
+          StringEquals: {
+            'iam:PassedToService': iam.ServicePrincipal.servicePrincipalName('events.amazonaws.com'),
+          },
+        },
       }),
     );
     allow(remove, ['events:RemoveTargets', 'events:DeleteRule'], [ruleArns]);

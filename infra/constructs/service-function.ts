@@ -9,6 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { featuresOf } from '../config/partition';
 import type { Platform } from './platform';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,8 +53,8 @@ export const LAMBDA_TASK_ROOT = '/var/task';
 
 /**
  * A Lambda function with the house defaults: ESM bundle built by esbuild (minified, tree-shaken,
- * only the SDK clients it imports), ARM64, nodejs22.x, X-Ray, Powertools settings, its own
- * KMS-encrypted log group, and a role that can write only to that log group.
+ * only the SDK clients it imports), ARM64, nodejs22.x, X-Ray active tracing where the partition offers
+ * it, Powertools settings, its own KMS-encrypted log group, and a role that can write only to that log group.
  */
 export class ServiceFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
@@ -61,6 +62,9 @@ export class ServiceFunction extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     const { platform } = props;
+    // The China regions have no X-Ray integration with Lambda: no tracing config, no X-Ray permissions,
+    // and the Powertools tracer switched off rather than left to look for a daemon that is not there.
+    const { lambdaTracing } = featuresOf(platform.deployment.aws.region);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: platform.deployment.local ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.ONE_YEAR,
       encryptionKey: platform.key,
@@ -86,7 +90,7 @@ export class ServiceFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(15),
       reservedConcurrentExecutions: props.reservedConcurrency,
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: lambdaTracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       role,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -94,6 +98,7 @@ export class ServiceFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_METRICS_NAMESPACE: 'kcbx',
+        ...(!lambdaTracing && { POWERTOOLS_TRACE_ENABLED: 'false' }),
         KCBX_DEPLOYMENT: platform.deployment.id,
         KCBX_REGION_CODE: platform.deployment.regionCode,
         KCBX_REGION_SETTINGS: JSON.stringify(platform.deployment.settings),

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { featuresOf, regionalServicePrincipal } from '../config/partition';
 import type { Deployment } from '../config/schema';
 import { Api } from '../constructs/api';
 import { Cases } from '../constructs/cases';
@@ -37,7 +38,8 @@ export class RegionStack extends Stack {
     });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        // CloudWatch Logs' regional principal, in the region's own DNS suffix (….amazonaws.com.cn in China).
+        principals: [new iam.ServicePrincipal(regionalServicePrincipal('logs', deployment.aws.region))],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
         conditions: {
@@ -69,7 +71,11 @@ export class RegionStack extends Stack {
     new NotificationPeople(this, 'NotificationPeople', this.platform);
     new Notifications(this, 'Notifications', this.platform);
 
-    Tags.of(this).add('kcbx:deployment', deployment.id);
-    Tags.of(this).add('kcbx:region-code', deployment.regionCode);
+    // The China regions offer no tags on Lambda event source mappings: there, those are left untagged.
+    const untaggable = featuresOf(deployment.aws.region).eventSourceMappingTags
+      ? []
+      : ['AWS::Lambda::EventSourceMapping'];
+    Tags.of(this).add('kcbx:deployment', deployment.id, { excludeResourceTypes: untaggable });
+    Tags.of(this).add('kcbx:region-code', deployment.regionCode, { excludeResourceTypes: untaggable });
   }
 }
