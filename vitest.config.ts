@@ -14,12 +14,5 @@ export default defineConfig({
     pool: 'forks',
     // Lambda runs nodejs22.x; the SDK's notice about Node 20 workstations is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    // exceljs parks worksheets in temporary files (tmp-<pid>-…) and deletes each one when its sheet
-    // is done; a skipped sheet's file stream can still be opening then. read-xlsx.ts listens for that
-    // stream's error; this is the narrow backstop for the same race, and nothing else is ignored.
-    onUnhandledError(error) {
-      const e = error as { code?: string; syscall?: string; path?: string };
-      return !(e.code === 'ENOENT' && e.syscall === 'open' && /\/tmp-\d+-[\w]+$/.test(e.path ?? ''));
-    },
   },
 });

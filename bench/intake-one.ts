@@ -14,7 +14,11 @@ const started = performance.now();
 let stored = 0;
 const outcome = await processRoster({
   upload: { id: 'bench', kind, org: 'bench', period: '2025-autumn', fileName: path.basename(file) },
-  object: { body: createReadStream(file), size: statSync(file).size },
+  object: {
+    body: createReadStream(file),
+    size: statSync(file).size,
+    reopen: async () => createReadStream(file),
+  },
   today: '2025-09-08',
   maxBytes: 1 << 30,
   childKeyOf: (id) => id,

@@ -13,7 +13,7 @@ const key = new Uint8Array(secret);
 try {
   const outcome = await processRoster({
     upload: { id: uploadId, kind, org: 'offline', period: 'offline', fileName: name },
-    object: { body: createReadStream(file), size },
+    object: { body: createReadStream(file), size, reopen: async () => createReadStream(file) },
     today,
     maxBytes,
     childKeyOf: (id) => childKey(id, key),

@@ -69,7 +69,7 @@ export function registerValidateCommand(program: Command): void {
           period: 'offline',
           fileName: path.basename(file),
         },
-        object: { body: createReadStream(file), size },
+        object: { body: createReadStream(file), size, reopen: async () => createReadStream(file) },
         today: opts.today ?? todayInChina(),
         maxBytes: DEFAULT_MAX_UPLOAD_BYTES,
         sheet: opts.sheet,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
@@ -8,6 +8,21 @@ import type { Platform } from './platform';
 import { ServiceFunction } from './service-function';
 
 const WORKER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * The worker's /tmp, sized from what one invocation can leave there at worst: nothing.
+ * - The roster is streamed from S3 and never written to disk. exceljs would park a worksheet that comes
+ *   before the shared strings (every file Excel saves) in a temporary file: up to maxUncompressedBytes,
+ *   500 MiB, i.e. 10× the 50 MiB upload limit (DEFAULT_MAX_UPLOAD_BYTES) at the guard's cap on inflation,
+ *   per read. A refused sheet's file stayed until the process exited, which in a warm sandbox is never, so
+ *   no size would have been enough. The reader reads such a file twice from S3 instead
+ *   (services/roster-intake/domain/read-xlsx.ts), and its tests assert the temp folder stays empty.
+ * - The reports are built in memory and put to S3; the queue hands the worker one message at a time.
+ * So 0 bytes of roster data, plus headroom for the runtime's own use: Lambda's least, 512 MiB, which costs
+ * nothing extra. It is set rather than left to the default so that a change that writes to /tmp must size
+ * it here (worst case per read × reads that can leave files behind, with headroom).
+ */
+const WORKER_EPHEMERAL_STORAGE = Size.mebibytes(512);
 
 /**
  * Roster intake (名单上报): pre-signed uploads, the worker that validates every row, and the
@@ -70,6 +85,7 @@ export class RosterIntake extends Construct {
       {
         timeout: WORKER_TIMEOUT,
         memorySize: 1024,
+        ephemeralStorage: WORKER_EPHEMERAL_STORAGE,
         environment: {
           ...environment,
           KCBX_EVENT_BUS: data.bus.eventBusName,

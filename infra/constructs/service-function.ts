@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -38,6 +38,11 @@ export interface ServiceFunctionProps {
   environment?: Record<string, string>;
   timeout?: Duration;
   memorySize?: number;
+  /**
+   * The function's /tmp (Lambda's default and least is 512 MiB). A function that writes files sizes it from
+   * its worst case, in a comment where it is set.
+   */
+  ephemeralStorage?: Size;
   /** At most this many invocations at once (1 serialises a consumer). */
   reservedConcurrency?: number;
   /**
@@ -89,6 +94,7 @@ export class ServiceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(15),
+      ephemeralStorageSize: props.ephemeralStorage,
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: lambdaTracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,

@@ -171,6 +171,15 @@ describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, templ
     }
   });
 
+  it('gives the function that reads roster workbooks a /tmp sized for what it writes there: nothing', () => {
+    const readers = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter(
+      (fn) => fn.Metadata?.[ENTRY_METADATA] === 'services/roster-intake/handlers/worker.ts',
+    );
+    expect(readers).toHaveLength(1);
+    // Lambda's least: the reader streams the file twice rather than park a worksheet on disk.
+    for (const fn of readers) expect(fn.Properties?.EphemeralStorage).toEqual({ Size: 512 });
+  });
+
   it('puts every route behind the JWT authorizer of the deployment issuer', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',

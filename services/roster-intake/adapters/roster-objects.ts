@@ -25,14 +25,23 @@ export async function presignRosterPost(
   });
 }
 
-/** Streams an uploaded object (one version of it): never loaded whole into memory. */
+/**
+ * Streams an uploaded object (one version of it): never loaded whole into memory. `reopen` streams the
+ * same version again from its first byte (pinned by version id, or by ETag where there is none), for a
+ * workbook that is read in two passes.
+ */
 export async function openRosterObject(key: string, versionId?: string) {
   const res = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: key, VersionId: versionId }));
+  const pinned = res.VersionId ? { VersionId: res.VersionId } : { IfMatch: res.ETag };
   return {
     body: res.Body as Readable,
     size: res.ContentLength ?? 0,
     versionId: res.VersionId,
     etag: res.ETag,
+    reopen: async () => {
+      const again = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: key, ...pinned }));
+      return again.Body as Readable;
+    },
   };
 }
 

@@ -27,7 +27,15 @@ export interface IntakeRow {
 
 export interface IntakeInput {
   upload: { id: string; kind: RosterKind; org: string; period: string; fileName: string };
-  object: { body: Readable | AsyncIterable<Uint8Array>; size: number };
+  object: {
+    body: Readable | AsyncIterable<Uint8Array>;
+    size: number;
+    /**
+     * The same file again from its first byte (the same object version): an .xlsx whose worksheets come
+     * before its shared strings, as Excel writes them, is read twice rather than parked on disk.
+     */
+    reopen: () => Promise<Readable | AsyncIterable<Uint8Array>>;
+  };
   today: string;
   maxBytes: number;
   childKeyOf: (id18: string) => string;
@@ -106,6 +114,7 @@ export async function processRoster(input: IntakeInput): Promise<IntakeOutcome> 
         fileName: upload.fileName,
         sheet: input.sheet,
         limits: { maxBytes: input.maxBytes },
+        reopen: input.object.reopen,
       });
       info = opened.info;
       for await (const row of opened.rows) {

@@ -7,8 +7,9 @@
  * anything else is text read as CSV in UTF-8 or GB18030 (GBK), detected without asking the uploader.
  *
  * Pure domain code: no AWS SDK and no file system of its own. Lambda hands it an S3 object body, the CLI a
- * file stream. Memory stays flat in the file size: nothing buffers the whole file (exceljs may spill a
- * worksheet to a temporary file on disk, see read-xlsx.ts).
+ * file stream, and both a way to read the same bytes again from the start (`reopen`). Memory stays flat in
+ * the file size and nothing of the file is written anywhere: an .xlsx whose worksheets come before its
+ * shared strings is read twice rather than parked on disk (see read-xlsx.ts).
  *
  * Cell conventions for callers (the validator):
  * - `line` is the sheet's own row number (.xlsx) or the line where the CSV record starts; lines are not
@@ -277,9 +278,17 @@ export interface SniffedInput {
   complete: boolean;
   /** Every byte of the file, `head` included, in chunks of at most 64 KiB; over `maxBytes` it throws TOO_LARGE. */
   chunks: AsyncIterable<Uint8Array>;
-  /** Stops reading the upload (destroys the source stream). Safe to call more than once. */
+  /**
+   * Every byte of the file again, from the first (same bounds as `chunks`), for a reader that needs a second
+   * pass. The caller compares what both passes read; `close` stops this source too.
+   */
+  reopen(): Promise<AsyncIterable<Uint8Array>>;
+  /** Stops reading the upload (destroys the source streams). Safe to call more than once. */
   close(): void;
 }
+
+/** A byte stream: a Node Readable or any async iterable of bytes. */
+export type RosterBytes = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
 export interface OpenedRoster {
   info: RosterFileInfo;
@@ -295,19 +304,46 @@ const MAX_CHUNK = 64 * 1024;
  * rows to stream. Throws RosterFileError for a file that is refused before any row is read.
  */
 export async function openRoster(
-  input: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
-  opts: { fileName: string; sheet?: string; limits?: Partial<ReadLimits> },
+  input: RosterBytes,
+  opts: {
+    fileName: string;
+    sheet?: string;
+    limits?: Partial<ReadLimits>;
+    /**
+     * The same file again from its first byte (the same S3 object version, the same local file). Needed for
+     * an .xlsx whose worksheets come before its shared strings, as Excel writes them: that file is read
+     * twice instead of being parked in a temporary file. Without it such a file cannot be read.
+     */
+    reopen?: () => Promise<RosterBytes> | RosterBytes;
+  },
 ): Promise<OpenedRoster> {
   const limits: ReadLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const source = boundedChunks(asByteIterable(input), limits);
   const it = source[Symbol.asyncIterator]();
+  const reopened: RosterBytes[] = [];
   let closed = false;
+  const destroy = (stream: RosterBytes) => {
+    const s = stream as { destroy?: () => void };
+    if (typeof s.destroy === 'function') s.destroy();
+  };
   const close = () => {
     if (closed) return;
     closed = true;
     it.return?.(undefined).catch(() => {});
-    const stream = input as { destroy?: () => void };
-    if (typeof stream.destroy === 'function') stream.destroy();
+    destroy(input);
+    for (const again of reopened) destroy(again);
+  };
+  const reopen = async (): Promise<AsyncIterable<Uint8Array>> => {
+    if (!opts.reopen) {
+      throw new Error(
+        'openRoster: this .xlsx has its worksheets before its shared strings and must be read twice; pass `reopen`',
+      );
+    }
+    if (closed) throw new Error('openRoster: the roster is closed');
+    const again = await opts.reopen();
+    reopened.push(again);
+    if (closed) destroy(again);
+    return boundedChunks(asByteIterable(again), limits);
   };
   try {
     const headChunks: Uint8Array[] = [];
@@ -328,6 +364,7 @@ export async function openRoster(
       head,
       complete,
       chunks: replay(headChunks, complete ? undefined : it),
+      reopen,
       close,
     };
 
@@ -415,7 +452,7 @@ async function classifyCompoundFile(
 
 type ByteChunk = Uint8Array | string;
 
-function asByteIterable(input: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): AsyncIterable<ByteChunk> {
+function asByteIterable(input: RosterBytes): AsyncIterable<ByteChunk> {
   if (Symbol.asyncIterator in input) return input as AsyncIterable<ByteChunk>;
   throw new TypeError('openRoster needs an async-iterable byte stream (a Node Readable or an AsyncIterable)');
 }

@@ -1,7 +1,10 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_LIMITS,
   openRoster,
@@ -21,9 +24,13 @@ import {
   encryptedXlsxBuffer,
   legacyXlsBuffer,
   rezip,
+  sheetFirstXlsx,
   xlsxBuffer,
   zipBombBuffer,
+  zipEntryNames,
+  zipEntryText,
 } from './test-fixtures';
+import { makeId } from './validate-test-rows';
 
 type Input = Buffer | Readable;
 interface ReadOptions {
@@ -31,11 +38,13 @@ interface ReadOptions {
   sheet?: string;
   limits?: Partial<ReadLimits>;
   chunkSize?: number;
+  reopen?: () => Readable;
 }
 
 async function readRoster(input: Input, { fileName = 'roster.csv', chunkSize, ...opts }: ReadOptions = {}) {
   const stream = Buffer.isBuffer(input) ? chunkedStream(input, chunkSize) : input;
-  const { info, rows } = await openRoster(stream, { fileName, ...opts });
+  const reopen = Buffer.isBuffer(input) ? () => chunkedStream(input, chunkSize) : undefined;
+  const { info, rows } = await openRoster(stream, { fileName, reopen, ...opts });
   const all: RawRow[] = [];
   for await (const row of rows) all.push(row);
   return { info, rows: all };
@@ -235,7 +244,7 @@ describe('reading .xlsx rosters', () => {
   it('stops reading the upload when the caller stops early', async () => {
     for (const order of [
       undefined,
-      ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml'],
+      ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'],
     ]) {
       const workbook = await xlsxBuffer([
         { name: '名单', rows: Array.from({ length: 5000 }, (_, i) => [`学生${i}`]) },
@@ -244,13 +253,22 @@ describe('reading .xlsx rosters', () => {
         ? rezip(workbook, { order: (names) => [...order, ...names.filter((n) => !order.includes(n))] })
         : workbook;
       const source = chunkedStream(file, 1000);
-      const { rows } = await openRoster(source, { fileName: '名单.xlsx' });
+      const reopened: Readable[] = [];
+      const reopen = () => {
+        const again = chunkedStream(file, 1000);
+        reopened.push(again);
+        return again;
+      };
+      const { rows } = await openRoster(source, { fileName: '名单.xlsx', reopen });
       for await (const row of rows) {
         expect(texts(row)).toEqual(['学生0']);
         break;
       }
       await new Promise((resolve) => setImmediate(resolve));
       expect(source.destroyed).toBe(true);
+      // Read again only when the sheet comes before the shared strings, and then stopped as well.
+      expect(reopened).toHaveLength(order ? 0 : 1);
+      expect(reopened.every((stream) => stream.destroyed)).toBe(true);
     }
   });
 
@@ -298,6 +316,96 @@ describe('reading .xlsx rosters', () => {
       'CORRUPT_XLSX',
     );
     expect(error.zh).toContain('重新保存');
+  });
+});
+
+describe('nothing of a roster in the temp folder', () => {
+  const children = [
+    { name: '王小明', id: makeId('20160909', '001') },
+    { name: '欧阳娜娜', id: makeId('20150312', '002') },
+  ];
+  let tmp: string;
+  let savedTmpdir: string | undefined;
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'kcbx-tmpdir-'));
+    savedTmpdir = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    // exceljs's tmp package writes where os.tmpdir() says, asked at the time it writes.
+    expect(tmpdir()).toBe(tmp);
+  });
+  afterEach(() => {
+    if (savedTmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmpdir;
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Everything in the temp folder, and whether it holds one of the children's ID numbers. */
+  function leftovers(): { file: string; holdsId: boolean }[] {
+    return readdirSync(tmp, { recursive: true, encoding: 'utf8' }).map((file) => {
+      const full = path.join(tmp, file);
+      const text = statSync(full).isFile() ? readFileSync(full, 'utf8') : '';
+      return { file, holdsId: children.some((child) => text.includes(child.id)) };
+    });
+  }
+
+  /** The kind of workbook that was parked on disk: its worksheet first, with the IDs in its own XML. */
+  async function sheetFirst(options: { beyondXfd?: boolean } = {}): Promise<Buffer> {
+    const file = await sheetFirstXlsx(children, options);
+    const names = zipEntryNames(file);
+    expect(names.indexOf('xl/worksheets/sheet1.xml')).toBeLessThan(names.indexOf('xl/sharedStrings.xml'));
+    expect(zipEntryText(file, 'xl/worksheets/sheet1.xml')).toContain(children[0]!.id);
+    return file;
+  }
+
+  it('writes nothing there while or after reading a workbook whose worksheet comes before its shared strings', async () => {
+    const file = await sheetFirst();
+    const { rows } = await openRoster(chunkedStream(file, 1000), {
+      fileName: '学籍.xlsx',
+      reopen: () => chunkedStream(file, 1000),
+    });
+    const read: RawRow[] = [];
+    for await (const row of rows) {
+      read.push(row);
+      // The worksheet is being read: a reader that parked it would have it on disk now.
+      expect(leftovers()).toEqual([]);
+    }
+    expect(read.slice(1).map((row) => texts(row).slice(0, 2))).toEqual(
+      children.map((child) => [child.name, child.id]),
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('writes nothing there when that worksheet is refused (a cell beyond column XFD)', async () => {
+    const file = await sheetFirst({ beyondXfd: true });
+    const error = await rejection(readRoster(file, { fileName: '学籍.xlsx' }), 'CORRUPT_XLSX');
+    expect(error.en).toContain('Out of bounds');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('refuses the file when its second read does not give the bytes of the first', async () => {
+    const file = await sheetFirst();
+    const other = await sheetFirstXlsx([{ name: '李四', id: children[0]!.id }]);
+    const error = await rejection(
+      readRoster(file, { fileName: '学籍.xlsx', reopen: () => chunkedStream(other) }),
+      'CORRUPT_XLSX',
+    );
+    expect(error.en).toContain('changed');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('reads a workbook whose parts come before its worksheet in one pass', async () => {
+    const parts = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+    const file = rezip(await sheetFirstXlsx(children), {
+      order: (names) => [...parts, ...names.filter((n) => !parts.includes(n))],
+    });
+    const { rows } = await readRoster(file, {
+      fileName: '学籍.xlsx',
+      reopen: () => {
+        throw new Error('read twice');
+      },
+    });
+    expect(rows).toHaveLength(children.length + 1);
+    expect(leftovers()).toEqual([]);
   });
 });
 

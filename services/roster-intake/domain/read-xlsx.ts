@@ -20,10 +20,17 @@
  *   cut by a chunk boundary becomes U+FFFD (one name in a few hundred). The reader below hands it text
  *   decoded with a streaming decoder instead.
  * - When worksheets come before xl/sharedStrings.xml in the zip (Excel and exceljs both write them so), it
- *   inflates them to temporary files (os.tmpdir(), at most `maxUncompressedBytes`) and reads them after the
- *   last entry. Those files are removed once read or skipped; if a read is abandoned before the end of the
- *   zip (a rejection, or the caller stops early), tmp removes them when the process exits.
+ *   inflates them to temporary files (tmp-<pid>-… in os.tmpdir()) to read them after the last entry, and
+ *   deletes each only once its sheet has been read to the end: a rejected sheet, an abandoned read or a
+ *   killed process left a sheet's XML, names and ID numbers in the clear, on disk (and /tmp of a warm Lambda
+ *   sandbox filling up). Nothing here lets it: such a workbook is read twice instead. The first pass reads
+ *   the workbook, relationships, styles and shared strings and drains the worksheets; the second reads the
+ *   file again from its first byte (`SniffedInput.reopen`) with those parts in hand and streams the sheet.
+ *   Both passes go through the guard, and the second must read the very bytes of the first (SHA-256), or
+ *   the file is refused. A workbook whose parts come first is read in one pass. Nothing is buffered beyond
+ *   what exceljs keeps anyway (the shared strings), and nothing is written to disk.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
@@ -306,10 +313,16 @@ interface WorksheetStream {
   parse(): AsyncGenerator<{ eventType: string; value: unknown }[]>;
 }
 type ReaderPart = { eventType: string; value: unknown };
+type WorkbookModel = { sheets?: SheetModel[] };
+type WorkbookProperties = { model?: { date1904?: boolean } };
+
 /** The parts of exceljs's streaming WorkbookReader this module relies on (exceljs 4.4.0). */
 interface WorkbookReaderInternals {
-  model?: { sheets?: SheetModel[] };
-  properties?: { model?: { date1904?: boolean } };
+  model?: WorkbookModel;
+  properties?: WorkbookProperties;
+  styles: unknown;
+  sharedStrings?: unknown[];
+  workbookRels?: unknown[];
   parse(): AsyncGenerator<ReaderPart>;
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
@@ -333,47 +346,22 @@ async function* decodeUtf8(chunks: AsyncIterable<Uint8Array | string>): AsyncGen
   if (tail.length > 0) yield tail;
 }
 
-/** exceljs's reader, fed text decoded across chunk boundaries (see the module comment). */
-class Utf8SafeWorkbookReader extends ExcelWorkbookReader {
-  /** Each worksheet's byte source, to close one that is skipped (it may be a temporary file). */
-  readonly sources = new WeakMap<object, unknown>();
-
-  override _parseRels(entry: Readable) {
-    entry.setEncoding('utf8');
-    return super._parseRels(entry);
-  }
-  override _parseWorkbook(entry: Readable) {
-    entry.setEncoding('utf8');
-    return super._parseWorkbook(entry);
-  }
-  override _parseStyles(entry: Readable) {
-    entry.setEncoding('utf8'); // number formats such as yyyy"年"m"月"d"日" tell date cells
-    return super._parseStyles(entry);
-  }
-  override _parseSharedStrings(entry: Readable) {
-    entry.setEncoding('utf8');
-    return super._parseSharedStrings(entry);
-  }
-  override *_parseWorksheet(iterator: AsyncIterable<Uint8Array | string>, sheetNo: string) {
-    // exceljs reads this.model.sheets for the sheet's name and crashes when a worksheet comes before
-    // xl/workbook.xml but after the relationships; such a sheet keeps its default name 'SheetN'.
-    this.model ??= { sheets: [] };
-    // A sheet exceljs parked in a temporary file is read through a file stream that exceljs deletes
-    // as soon as the sheet is done: if the sheet is released (skipped) before that stream has opened
-    // the file, its open fails with ENOENT on a stream nobody listens to any more, which would crash
-    // the process. Errors of a stream being read still reach the reader through the iteration.
-    (iterator as { on?: (event: string, listener: () => void) => void }).on?.('error', () => {});
-    for (const part of super._parseWorksheet(decodeUtf8(iterator), sheetNo)) {
-      if (part.value) this.sources.set(part.value as object, iterator);
-      yield part;
-    }
-  }
-
-  release(worksheet: object): void {
-    const source = this.sources.get(worksheet) as { destroy?: () => void } | undefined;
-    if (typeof source?.destroy === 'function') source.destroy();
-  }
+/** What a worksheet is read with, carried from the first pass into the second. */
+interface WorkbookParts {
+  sharedStrings: unknown[];
+  workbookRels: unknown[];
+  model: WorkbookModel | undefined;
+  properties: WorkbookProperties | undefined;
+  styles: unknown;
 }
+
+/**
+ * The parts a worksheet needs before it is read: its name (the workbook and its relationships), its text
+ * (the shared strings) and its date formats (the styles).
+ */
+const NEEDED_PARTS = ['workbook', 'rels', 'sharedStrings', 'styles'] as const;
+type NeededPart = (typeof NEEDED_PARTS)[number];
+const NOTHING_YET: readonly unknown[] = Object.freeze([]);
 
 const READER_OPTIONS = {
   worksheets: 'emit',
@@ -383,12 +371,116 @@ const READER_OPTIONS = {
   entries: 'ignore',
 } as const;
 
-export async function openXlsx(
-  input: SniffedInput,
-  opts: { sheet?: string; limits: ReadLimits },
-): Promise<OpenedRoster> {
-  const { limits } = opts;
+/**
+ * exceljs's reader, fed text decoded across chunk boundaries (see the module comment), that never writes
+ * a worksheet to disk.
+ *
+ * exceljs parks a worksheet in a temporary file whenever it meets one while `sharedStrings` or
+ * `workbookRels` is unset. Here neither is ever unset (an empty list stands in until the real part is
+ * read), so exceljs always streams; a worksheet met before the parts it needs is skipped (exceljs drains
+ * it) and listed in `deferred`, for a second pass that starts with the parts of this one (`carried`).
+ */
+class StreamingWorkbookReader extends ExcelWorkbookReader {
+  /** Worksheets (by their number in the zip) skipped because they came before the parts they need. */
+  readonly deferred: string[] = [];
+  private readonly seen = new Set<NeededPart>();
+  private readonly carried: WorkbookParts | undefined;
+  private strings: unknown[] | undefined;
+  private rels: unknown[] | undefined;
+
+  constructor(input: Readable, carried?: WorkbookParts) {
+    super(input, READER_OPTIONS);
+    this.carried = carried;
+    Object.defineProperties(this, {
+      sharedStrings: {
+        get: () => this.strings ?? NOTHING_YET,
+        set: (value: unknown[] | undefined) => {
+          this.strings = value;
+        },
+        configurable: true,
+      },
+      workbookRels: {
+        get: () => this.rels ?? NOTHING_YET,
+        set: (value: unknown[] | undefined) => {
+          this.rels = value;
+        },
+        configurable: true,
+      },
+    });
+    if (carried) {
+      this.strings = carried.sharedStrings;
+      this.rels = carried.workbookRels;
+      this.model = carried.model;
+      this.properties = carried.properties;
+      this.styles = carried.styles;
+    }
+  }
+
+  /** What the worksheets of this workbook are read with, for a second pass. */
+  parts(): WorkbookParts {
+    return {
+      sharedStrings: this.strings ?? [],
+      workbookRels: this.rels ?? [],
+      model: this.model,
+      properties: this.properties,
+      styles: this.styles,
+    };
+  }
+
+  // In a second pass the parts are already known: exceljs drains their entries unread.
+  override async _parseRels(entry: Readable) {
+    if (this.carried) return;
+    entry.setEncoding('utf8');
+    await super._parseRels(entry);
+    this.seen.add('rels');
+  }
+  override async _parseWorkbook(entry: Readable) {
+    if (this.carried) return;
+    entry.setEncoding('utf8');
+    await super._parseWorkbook(entry);
+    this.seen.add('workbook');
+  }
+  override async _parseStyles(entry: Readable) {
+    if (this.carried) return;
+    entry.setEncoding('utf8'); // number formats such as yyyy"年"m"月"d"日" tell date cells
+    await super._parseStyles(entry);
+    this.seen.add('styles');
+  }
+  override async *_parseSharedStrings(entry: Readable) {
+    if (this.carried) return;
+    entry.setEncoding('utf8');
+    yield* super._parseSharedStrings(entry);
+    this.seen.add('sharedStrings');
+  }
+  override *_parseWorksheet(iterator: AsyncIterable<Uint8Array | string>, sheetNo: string) {
+    if (!this.carried && NEEDED_PARTS.some((part) => !this.seen.has(part))) {
+      this.deferred.push(sheetNo);
+      return;
+    }
+    // exceljs reads this.model.sheets for the sheet's name and crashes on a workbook part without one.
+    this.model ??= { sheets: [] };
+    yield* super._parseWorksheet(decodeUtf8(iterator), sheetNo);
+  }
+}
+
+/** One read of the file, from its first byte, through the zip guard and exceljs. */
+interface Pass {
+  readonly reader: StreamingWorkbookReader;
+  readonly guard: ZipGuard;
+  /** Waits for exceljs, or fails as soon as the guard refuses the input (exceljs would hang instead). */
+  step<T>(promise: Promise<T>): Promise<T>;
+  next(): Promise<IteratorResult<ReaderPart>>;
+  /** Reads what is left of the file (exceljs drains it) and returns the SHA-256 of every byte read. */
+  finish(): Promise<Buffer>;
+  /** The error this pass fails with: the guard's refusal, or `error` as a damaged workbook. */
+  fail(error: unknown): RosterFileError;
+  /** Stops exceljs and the source of this pass. */
+  stop(): void;
+}
+
+function startPass(chunks: AsyncIterable<Uint8Array>, limits: ReadLimits, carried?: WorkbookParts): Pass {
   const guard = createZipGuard(limits);
+  const digest = createHash('sha256');
   let failure: RosterFileError | undefined;
   let interrupt: ((error: RosterFileError) => void) | undefined;
   const fail = (error: unknown): RosterFileError => {
@@ -398,24 +490,29 @@ export async function openXlsx(
   };
 
   let sourceDone = false;
+  let sourceEnded = () => {};
+  const ended = new Promise<void>((resolve) => {
+    sourceEnded = resolve;
+  });
   async function* guarded(): AsyncGenerator<Uint8Array> {
     try {
-      for await (const chunk of input.chunks) {
+      for await (const chunk of chunks) {
         await guard.push(chunk);
+        digest.update(chunk);
         yield chunk;
       }
       guard.end();
       sourceDone = true;
+      sourceEnded();
     } catch (error) {
       throw fail(error);
     }
   }
   const bytes = Readable.from(guarded(), { objectMode: false });
   bytes.on('error', () => {}); // the guard reports through fail()
-  const reader = new Utf8SafeWorkbookReader(bytes, READER_OPTIONS);
+  const reader = new StreamingWorkbookReader(bytes, carried);
   const parts = reader.parse();
 
-  // exceljs hangs rather than fails when its input stops, so every wait can be interrupted by the guard.
   // (One settable interrupt rather than Promise.race against a shared promise, which would keep a
   // reaction per wait until the end of the file.)
   const step = <T>(promise: Promise<T>): Promise<T> =>
@@ -428,77 +525,130 @@ export async function openXlsx(
       promise.then(resolve, (error: unknown) => reject(fail(error)));
     });
 
-  let cleanedUp = false;
-  const cleanUp = async (current?: object) => {
-    if (cleanedUp) return;
-    cleanedUp = true;
-    if (current) reader.release(current);
-    if (sourceDone && !failure) {
-      // The zip is fully read: walking exceljs to its end is cheap and removes its temporary files.
-      try {
-        for (let next = await step(parts.next()); !next.done; next = await step(parts.next())) {
-          if (next.value.eventType === 'worksheet') reader.release(next.value.value as object);
-        }
-        return;
-      } catch {
-        // fall through: stop everything
+  return {
+    reader,
+    guard,
+    step,
+    next: () => step(parts.next()),
+    async finish() {
+      for (let next = await step(parts.next()); !next.done; next = await step(parts.next())) {
+        // drained by exceljs
       }
-    }
-    parts.return(undefined).catch(() => {});
-    bytes.destroy();
+      if (!sourceDone) {
+        // unzipper stops at the end of the central directory: read whatever follows it too.
+        bytes.unpipe();
+        bytes.resume();
+        await step(ended);
+      }
+      return digest.digest();
+    },
+    fail,
+    stop() {
+      parts.return(undefined).catch(() => {});
+      bytes.destroy();
+    },
+  };
+}
+
+function sheetNames(reader: StreamingWorkbookReader): string[] {
+  return (reader.model?.sheets ?? []).map((s) => s.name);
+}
+
+function assertSheetExists(reader: StreamingWorkbookReader, sheet: string | undefined, limits: ReadLimits) {
+  const names = sheetNames(reader);
+  if (sheet !== undefined && names.length > 0 && !names.includes(sheet)) {
+    throw rosterFileError('SHEET_NOT_FOUND', limits, { sheet, sheets: names });
+  }
+}
+
+/** The worksheet to read, as exceljs emits it; `seen` gets the names of those passed over. */
+async function findWorksheet(
+  pass: Pass,
+  sheet: string | undefined,
+  limits: ReadLimits,
+  seen: Set<string>,
+): Promise<WorksheetStream | undefined> {
+  for (let next = await pass.next(); !next.done; next = await pass.next()) {
+    if (next.value.eventType !== 'worksheet') continue;
+    const worksheet = next.value.value as WorksheetStream;
+    assertSheetExists(pass.reader, sheet, limits);
+    // The first sheet is the first visible tab, as Excel opens the file; exceljs emits in zip order.
+    const sheets = pass.reader.model?.sheets ?? [];
+    const wanted =
+      sheet ?? (sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden') ?? sheets[0])?.name;
+    if (wanted === undefined || worksheet.name === wanted) return worksheet;
+    seen.add(worksheet.name); // exceljs drains a worksheet nobody parses
+  }
+  return undefined;
+}
+
+export async function openXlsx(
+  input: SniffedInput,
+  opts: { sheet?: string; limits: ReadLimits },
+): Promise<OpenedRoster> {
+  const { limits } = opts;
+  let pass = startPass(input.chunks, limits);
+  /** When the worksheet is read in a second pass: the SHA-256 of the first, which the second must match. */
+  let firstRead: Buffer | undefined;
+  const stop = () => {
+    pass.stop();
     input.close();
   };
 
-  const sheetNames = () => (reader.model?.sheets ?? []).map((s) => s.name);
-  const seen: string[] = [];
+  const seen = new Set<string>();
   let target: WorksheetStream | undefined;
   try {
-    for (let next = await step(parts.next()); !next.done; next = await step(parts.next())) {
-      if (next.value.eventType !== 'worksheet') continue;
-      const worksheet = next.value.value as WorksheetStream;
-      const names = sheetNames();
-      if (opts.sheet !== undefined && names.length > 0 && !names.includes(opts.sheet)) {
-        throw rosterFileError('SHEET_NOT_FOUND', limits, { sheet: opts.sheet, sheets: names });
+    target = await findWorksheet(pass, opts.sheet, limits, seen);
+    if (!target && pass.reader.deferred.length > 0 && pass.guard.sawWorkbook) {
+      // The worksheets came before the parts they need, as Excel writes them: read the file again with
+      // those parts in hand rather than park the worksheets (names, ID numbers) on disk until then.
+      assertSheetExists(pass.reader, opts.sheet, limits);
+      firstRead = await pass.finish();
+      const parts = pass.reader.parts();
+      pass.stop();
+      let again: AsyncIterable<Uint8Array>;
+      try {
+        again = await input.reopen();
+      } catch (error) {
+        // Not the file's fault (S3 unavailable, the object replaced): the caller retries.
+        throw new ReopenFailed(error);
       }
-      // The first sheet is the first visible tab, as Excel opens the file; exceljs emits in zip order.
-      const sheets = reader.model?.sheets ?? [];
-      const wanted =
-        opts.sheet ??
-        (sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden') ?? sheets[0])?.name;
-      if (wanted === undefined || worksheet.name === wanted) {
-        target = worksheet;
-        break;
-      }
-      seen.push(worksheet.name);
-      reader.release(worksheet);
+      pass = startPass(again, limits, parts);
+      target = await findWorksheet(pass, opts.sheet, limits, seen);
     }
     if (!target) {
-      if (!guard.sawWorkbook) throw rosterFileError('NOT_A_ROSTER', limits, { kind: 'zip' });
-      const names = sheetNames().length > 0 ? sheetNames() : seen;
+      if (!pass.guard.sawWorkbook) throw rosterFileError('NOT_A_ROSTER', limits, { kind: 'zip' });
+      const names = sheetNames(pass.reader).length > 0 ? sheetNames(pass.reader) : [...seen];
       if (opts.sheet !== undefined) {
         throw rosterFileError('SHEET_NOT_FOUND', limits, { sheet: opts.sheet, sheets: names });
       }
       throw rosterFileError('CORRUPT_XLSX', limits, { detail: 'no worksheet found' });
     }
   } catch (error) {
-    await cleanUp();
-    throw error instanceof RosterFileError ? error : fail(error);
+    stop();
+    if (error instanceof ReopenFailed) throw error.cause;
+    throw error instanceof RosterFileError ? error : pass.fail(error);
   }
 
   const worksheet = target;
-  const names = sheetNames();
+  const reading = pass;
+  const names = sheetNames(reading.reader);
   const info: RosterFileInfo = {
     format: 'xlsx',
     sheet: worksheet.name,
     sheets: names.length > 0 ? names : [worksheet.name],
   };
-  const date1904 = reader.properties?.model?.date1904 === true;
+  const date1904 = reading.reader.properties?.model?.date1904 === true;
 
   async function* rows(): AsyncGenerator<RawRow> {
     let count = 0;
     const events = worksheet.parse();
     try {
-      for (let next = await step(events.next()); !next.done; next = await step(events.next())) {
+      for (
+        let next = await reading.step(events.next());
+        !next.done;
+        next = await reading.step(events.next())
+      ) {
         for (const { eventType, value } of next.value) {
           if (eventType !== 'row') continue;
           const row = toRawRow(value as ExcelRow, date1904, limits);
@@ -506,12 +656,23 @@ export async function openXlsx(
           yield row;
         }
       }
+      // The sheet was read with the shared strings of the first pass: both passes must have read one file.
+      if (firstRead && !(await reading.finish()).equals(firstRead)) {
+        throw rosterFileError('CORRUPT_XLSX', limits, { detail: 'the file changed while it was read' });
+      }
     } finally {
-      await cleanUp(worksheet);
+      stop();
     }
   }
 
   return { info, rows: rows() };
+}
+
+/** Opening the file a second time failed: that error, passed on as it is. */
+class ReopenFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('reopen failed');
+  }
 }
 
 function asRosterFileError(error: unknown, limits: ReadLimits): RosterFileError {

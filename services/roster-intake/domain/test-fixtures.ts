@@ -205,6 +205,8 @@ export interface RezipOptions {
   order?: (names: string[]) => string[];
   /** Write sizes in a data descriptor after each entry's data, as streaming zip writers do. */
   dataDescriptors?: boolean;
+  /** New inflated content for an entry (deflated again), or undefined to keep its bytes as they are. */
+  edit?: (name: string, content: Buffer) => Buffer | undefined;
 }
 
 /**
@@ -213,7 +215,7 @@ export interface RezipOptions {
  */
 export function rezip(
   zip: Buffer,
-  { order = (names) => names, dataDescriptors = false }: RezipOptions = {},
+  { order = (names) => names, dataDescriptors = false, edit }: RezipOptions = {},
 ): Buffer {
   const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (end === -1) throw new Error('rezip: no end of central directory');
@@ -237,6 +239,18 @@ export function rezip(
       name,
     });
     at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  for (const [key, e] of edit ? entries : []) {
+    const content = edit!(key, e.method === 8 ? zlib.inflateRawSync(e.compressed) : e.compressed);
+    if (content) {
+      entries.set(key, {
+        ...e,
+        method: 8,
+        crc: zlib.crc32(content),
+        compressed: zlib.deflateRawSync(content),
+        size: content.length,
+      });
+    }
   }
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
@@ -285,6 +299,70 @@ export function rezip(
   eocd.writeUInt32LE(centralBytes.length, 12);
   eocd.writeUInt32LE(offset, 16);
   return Buffer.concat([...parts, centralBytes, eocd]);
+}
+
+/** The names of a zip's entries in the order they are stored (as a streaming reader meets them). */
+export function zipEntryNames(zip: Buffer): string[] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end === -1) throw new Error('zipEntryNames: no end of central directory');
+  const entries: { name: string; offset: number }[] = [];
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    entries.push({
+      name: zip.toString('utf8', at + 46, at + 46 + nameLength),
+      offset: zip.readUInt32LE(at + 42),
+    });
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries.sort((a, b) => a.offset - b.offset).map((e) => e.name);
+}
+
+/** The inflated content of one zip entry (found through the central directory), as text. */
+export function zipEntryText(zip: Buffer, name: string): string {
+  let found: string | undefined;
+  rezip(zip, {
+    edit: (key, content) => {
+      if (key === name) found = content.toString('utf8');
+      return undefined;
+    },
+  });
+  if (found === undefined) throw new Error(`zipEntryText: no entry ${name}`);
+  return found;
+}
+
+/** A child as a roster row names them. */
+export interface RosterChild {
+  name: string;
+  id: string;
+}
+
+/**
+ * A 学籍 roster as Excel orders its parts: the worksheet before xl/sharedStrings.xml. The children's rows are
+ * inline strings, so their names and ID numbers are in the worksheet's own XML, which a reader that parks a
+ * worksheet until it has the shared strings would write out as it is. With `beyondXfd`, the last child's row
+ * also has a cell in column XFE, past XFD, the last column Excel has: no reader accepts the sheet.
+ */
+export async function sheetFirstXlsx(
+  children: readonly RosterChild[],
+  { beyondXfd = false }: { beyondXfd?: boolean } = {},
+): Promise<Buffer> {
+  const header = ['姓名', '身份证号', '学校标识码', '学校名称', '年级', '班级', '就读方式'];
+  const school = ['5301240001', '富民县第一小学', '三年级', '1班', '走读'];
+  const workbook = await xlsxBuffer([{ name: '学籍', rows: [header] }]);
+  const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+  const rows = children.map((child, i) => {
+    const r = i + 2;
+    const cells = [child.name, child.id, ...school].map((text, c) => inline(`${'ABCDEFG'[c]}${r}`, text));
+    if (beyondXfd && i === children.length - 1) cells.push(inline(`XFE${r}`, '备注'));
+    return `<row r="${r}">${cells.join('')}</row>`;
+  });
+  return rezip(workbook, {
+    edit: (name, content) =>
+      name === 'xl/worksheets/sheet1.xml'
+        ? Buffer.from(content.toString('utf8').replace('</sheetData>', `${rows.join('')}</sheetData>`))
+        : undefined,
+  });
 }
 
 const OLE2_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
