@@ -1,7 +1,18 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { describe, expect, it } from 'vitest';
-import { CSV_BOM, csvRow, sheetNamer, writeAll, writeTable, xlsxWriter } from './spreadsheet-export';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  CSV_BOM,
+  csvRow,
+  sheetNamer,
+  writeAll,
+  writeTable,
+  xlsxBuffer,
+  xlsxWriter,
+} from './spreadsheet-export';
 
 describe('csvRow', () => {
   it('quotes what needs quoting and keeps formulas from running', () => {
@@ -66,5 +77,52 @@ describe('writeTable', () => {
     expect(sheet.getCell('B2').value).toBe(3);
     expect(sheet.getCell('A3').value).toBe(`'=HYPERLINK("x")`);
     expect(sheet.headerFooter.oddHeader).toBe('&CA && B list');
+  });
+});
+
+describe('xlsxBuffer', () => {
+  it('builds a workbook in memory, leaving nothing in the temporary folder', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'kcbx-xlsx-buffer-'));
+    vi.stubEnv('TMPDIR', folder);
+    try {
+      expect(tmpdir()).toBe(folder);
+      const buffer = await xlsxBuffer(async (out) => {
+        const workbook = xlsxWriter(out);
+        const sheet = workbook.addWorksheet('名单');
+        for (let i = 0; i < 2000; i++)
+          sheet.addRow([`53012420150312${String(i).padStart(4, '0')}`, '张三']).commit();
+        sheet.commit();
+        await workbook.commit();
+      });
+      expect(readdirSync(folder)).toEqual([]);
+      const read = new ExcelJS.Workbook();
+      await read.xlsx.load(buffer as unknown as ArrayBuffer);
+      expect(read.getWorksheet('名单')!.rowCount).toBe(2000);
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('is how every service builds its workbooks: no handler or adapter uses the temporary folder', () => {
+    const root = path.join(import.meta.dirname, '..', 'services');
+    const offenders: string[] = [];
+    for (const service of readdirSync(root)) {
+      for (const part of ['handlers', 'adapters']) {
+        const dir = path.join(root, service, part);
+        let files: string[] = [];
+        try {
+          files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+        } catch {
+          continue;
+        }
+        for (const f of files) {
+          const text = readFileSync(path.join(dir, f), 'utf8');
+          if (/\btmpdir\(|mkdtemp|writeFileSync|createWriteStream/.test(text))
+            offenders.push(`${service}/${part}/${f}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  * formula injection (it lives beside the intake report, the first export that needed it).
  */
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 
@@ -68,6 +68,24 @@ export function xlsxWriter(target: string | Writable): ExcelJS.stream.xlsx.Workb
   });
   workbook.creator = 'kcbx';
   return workbook;
+}
+
+/**
+ * A workbook written by `write` into memory. A service's workbooks carry children's data, so they never
+ * pass through the function's temporary folder: a file there would outlive a timeout or a crash in a warm
+ * sandbox. A county's workbook is a few megabytes; the functions that build one are sized for it.
+ */
+export async function xlsxBuffer(write: (out: Writable) => Promise<void>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const out = new PassThrough();
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    out.on('end', resolve);
+    out.on('error', reject);
+  });
+  await write(out);
+  await ended;
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 import { coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { recordAccess } from '../../../shared/aws/audit';
@@ -10,6 +7,7 @@ import { reportingLevelSchema } from '../../../shared/region-settings';
 import { badRequest, notFound } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { xlsxBuffer } from '../../../shared/spreadsheet-export';
 import { putReport, reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
 import { flowContextFromEnv } from '../adapters/case-flow';
 import { listCasesFor } from '../adapters/cases-repo';
@@ -81,19 +79,11 @@ export const ledgerExportHandler = httpHandler({
     const asOf = query.asOf ?? ctx.today();
     const records = await listCasesFor(caller, ctx.region);
     const children = inScope(caller, ctx.region, await latestAgeCohort(ctx.region));
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-'));
     const key = `reports/ledgers/${ctx.region}/${caller.org}/${asOf}-${context.awsRequestId}.xlsx`;
-    try {
-      const file = path.join(dir, 'ledger.xlsx');
-      await writeCaseLedgerWorkbook(records, { idVisibility: idVisibility(caller), asOf, children }, file);
-      await putReport(
-        key,
-        readFileSync(file),
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const workbook = await xlsxBuffer((out) =>
+      writeCaseLedgerWorkbook(records, { idVisibility: idVisibility(caller), asOf, children }, out),
+    );
+    await putReport(key, workbook, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     await recordAccess({
       recordId: `ledger:${caller.org}:${asOf}`,
       action: 'EXPORT',

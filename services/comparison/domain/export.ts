@@ -155,7 +155,7 @@ export interface XlsxExportOptions {
 export async function writeResultsXlsx(
   results: readonly ChildResult[],
   counts: ComparisonCounts,
-  file: string,
+  file: string | Writable,
   options: XlsxExportOptions = {},
 ): Promise<void> {
   const workbook = xlsxWriter(file);

@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { publishEvents } from '../../../shared/aws/publish';
@@ -8,6 +5,7 @@ import { todayInChina } from '../../../shared/dates';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
+import { xlsxBuffer } from '../../../shared/spreadsheet-export';
 import { putReport } from '../../roster-intake/adapters/roster-objects';
 import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
 import { defaultPeriod } from '../../roster-intake/domain/upload';
@@ -113,23 +111,15 @@ export const handler = sqsBatchHandler({
     );
     await writeResults(run.id, outcome.results);
 
-    const dir = mkdtempSync(path.join(tmpdir(), 'cmp-'));
     const exportKey = `reports/comparisons/${region}/${run.id}/results.xlsx`;
-    try {
-      const file = path.join(dir, 'results.xlsx');
-      await writeResultsXlsx(outcome.results, outcome.counts, file, {
+    const workbook = await xlsxBuffer((out) =>
+      writeResultsXlsx(outcome.results, outcome.counts, out, {
         region,
         asOf: run.asOf,
         bySchool: outcome.bySchool,
-      });
-      await putReport(
-        exportKey,
-        readFileSync(file),
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      }),
+    );
+    await putReport(exportKey, workbook, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
 
     // Events a crashed run left unsent go first; then this run's changes.
     const previous = await loadSuspects(region);

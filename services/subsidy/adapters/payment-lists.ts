@@ -2,11 +2,9 @@
  * 资助发放名单 in S3 (the deployment's roster bucket, under reports/, which its lifecycle rule expires):
  * written by the worker, handed out as a short-lived link.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { env, s3 } from '../../../shared/aws/clients';
+import { xlsxBuffer } from '../../../shared/spreadsheet-export';
 import type { SubsidyRunResult } from '../domain/determine';
 import { writePaymentListXlsx } from '../domain/payment-list';
 import { semesterTitleZh } from '../domain/semester';
@@ -22,23 +20,17 @@ export const paymentListFileName = (semester: SubsidyRunResult['semester']) =>
 
 /**
  * Writes the printable list with full ID numbers (it is handed to the county only, whose role sees them)
- * to a temporary file and streams it to S3: a county's list is never held in memory as one buffer.
+ * in memory and stores it in S3: it never passes through the function's temporary folder.
  */
 export async function storePaymentList(result: SubsidyRunResult, key: string): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'subsidy-'));
-  try {
-    const file = path.join(dir, 'payment-list.xlsx');
-    await writePaymentListXlsx(result, file, { ids: 'full' });
-    await s3().send(
-      new PutObjectCommand({
-        Bucket: env('KCBX_ROSTER_BUCKET'),
-        Key: key,
-        Body: createReadStream(file),
-        ContentLength: statSync(file).size,
-        ContentType: XLSX,
-      }),
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const workbook = await xlsxBuffer((out) => writePaymentListXlsx(result, out, { ids: 'full' }));
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: env('KCBX_ROSTER_BUCKET'),
+      Key: key,
+      Body: workbook,
+      ContentLength: workbook.length,
+      ContentType: XLSX,
+    }),
+  );
 }
