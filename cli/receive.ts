@@ -1,6 +1,6 @@
 /**
  * 参考接收端 — `npx kcbx receive`: a small HTTP server a partner department's developer runs to see
- * signed deliveries arrive (issue 8: "so a partner's developer can start in minutes"), and the local
+ * signed deliveries arrive, so that a partner's developer can start in minutes, and the local
  * target of partner subscriptions on `npm start`. It does what a real receiver must do: verify the
  * signature over the raw body, refuse old or replayed requests, and keep each event once by its
  * eventId (a redelivery is answered 200, so the platform stops retrying, but not stored again).

@@ -4,7 +4,7 @@
  * {@link scopeFilterFor} to restrict their queries. Every function fails closed: a malformed caller,
  * scope or target is denied, never guessed at.
  *
- * DOMAIN §7: "let each organisation see only its own children".
+ * docs/domain.md §7.3: each organisation sees only its own children.
  */
 import { z } from 'zod';
 import {
@@ -286,7 +286,7 @@ type Uploader =
   | { role: 'partner'; department: PartnerDepartment };
 
 /**
- * 名单上传权限矩阵 — who supplies which roster (DOMAIN §1). Ops runs the platform and supplies no
+ * 名单上传权限矩阵 — who supplies which roster (docs/domain.md §1.3). Ops runs the platform and supplies no
  * children's data, so it appears nowhere.
  */
 export const ROSTER_UPLOADERS = {

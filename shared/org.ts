@@ -15,7 +15,7 @@ export const ROLE_NAMES_ZH = {
   ops: '平台运维',
 } as const satisfies Record<Role, string>;
 
-/** 协作部门 — the government departments that supply rosters or receive referrals (DOMAIN §4). Education itself is not a partner. */
+/** 协作部门 — the government departments that supply rosters or receive referrals (docs/domain.md §1.3, §4.8). Education itself is not a partner. */
 export const partnerDepartmentSchema = z.enum([
   'public-security',
   'civil-affairs',

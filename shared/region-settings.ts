@@ -42,7 +42,7 @@ export const CHAIN_POSITION_NAMES_ZH = {
 } as const satisfies Record<ChainPosition, string>;
 
 /**
- * 控辍工作规则 — the case rules that are region settings (issue 6 defaults): the chain's shape, the
+ * 控辍工作规则 — the case rules that are region settings (docs/domain.md §8): the chain's shape, the
  * deadlines in working days, the follow-up period and the reporting snapshot cadence.
  */
 export const caseRulesSchema = z
@@ -89,8 +89,8 @@ export const REPORTING_LEVEL_NAMES_ZH = {
  * - MONTH, QUARTER: calendar months and quarters.
  * - SEMESTER: September to February and March to August. A semester is reported at the end of February
  *   and the end of August rather than at the end of teaching (January, July): each snapshot then closes
- *   the period just before the next 四查三比对 (about a week into the September and March terms, DOMAIN
- *   §2), the holidays' cases are inside it, and two semesters make one school year.
+ *   the period just before the next 四查三比对 (about a week into the September and March terms,
+ *   docs/domain.md §2.1), the holidays' cases are inside it, and two semesters make one school year.
  * - SCHOOL_YEAR: 1 September to 31 August (the entry cut-off date is 31 August in most counties).
  */
 export const reportingPeriodSchema = z.enum(['MONTH', 'QUARTER', 'SEMESTER', 'SCHOOL_YEAR']);
@@ -111,8 +111,8 @@ const DEFAULT_CADENCE = {
 } as const satisfies Record<ReportingLevel, ReportingPeriod>;
 
 /**
- * 台账快照报送周期 — a region setting: how often each level freezes the ledgers (issue 6 defaults: school
- * monthly, county quarterly, city each semester, province each school year).
+ * 台账快照报送周期 — a region setting: how often each level freezes the ledgers (docs/domain.md §6.1;
+ * defaults: school monthly, county quarterly, city each semester, province each school year).
  */
 export const reportingCadenceSchema = z
   .strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * 名单类型 — the kinds of roster an organisation uploads (DOMAIN §1 "Sources"). Who may upload which
+ * 名单类型 — the kinds of roster an organisation uploads (docs/domain.md §1.3). Who may upload which
  * kind is decided by `canUpload` in `shared/authz.ts`.
  */
 export const rosterKindSchema = z.enum([

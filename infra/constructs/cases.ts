@@ -106,7 +106,7 @@ export class Cases extends Construct {
     const list = fn('List', 'api', 'listHandler', 'GET /cases: cases of the caller, with filters');
     const get = fn('Get', 'api', 'getHandler', 'GET /cases/{id}: a case with its history');
     for (const f of [list, get]) data.table.grantReadData(f);
-    // Reads of children's records leave a trace (DOMAIN §7); the services may only add to it.
+    // Reads of children's records leave a trace (docs/domain.md §7.5); the services may only add to it.
     grantAuditWrite(get);
     api.route(HttpMethod.GET, '/cases', list, 'ListCases');
     api.route(HttpMethod.GET, '/cases/{id}', get, 'GetCase');
@@ -193,7 +193,7 @@ export class Cases extends Construct {
     );
     report('Stats', 'statsHandler', 'GET /stats: case statistics of a period', '/stats');
 
-    // Documents (issue 8): the notices and the 报告单 a case calls for, as PDF kept with the case. The
+    // Documents: the notices and the 报告单 a case calls for, as PDF kept with the case. The
     // case's own events, and requests for a change no event announces, go through one queue.
     const documentRequests = new DurableQueue(this, 'DocumentQueue', {
       key: platform.key,

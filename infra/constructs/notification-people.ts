@@ -19,7 +19,7 @@ const DUE_REMINDER_TIME = '07:00';
 const CONSUMER_TIMEOUT = Duration.seconds(30);
 
 /**
- * Notifications to people (issue 8 "People"): the responsible people of a case are told of new cases,
+ * Notifications to people: the responsible people of a case are told of new cases,
  * due and overdue items and escalations, by SMS, e-mail or a WeChat Work robot, at once or in a daily
  * digest, never in quiet hours and never twice. See services/notifications/handlers/people.ts.
  */

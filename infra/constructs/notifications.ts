@@ -47,7 +47,7 @@ const policyEnvironment = (p: DeliveryPolicy) => ({
 });
 
 /**
- * Partner subscriptions (issue 8 "Partner subscriptions"): the subscription API, which turns each
+ * Partner subscriptions: the subscription API, which turns each
  * subscription into EventBridge rules on the deployment bus at runtime, and the deliver function that
  * signs and posts HTTPS subscriptions' events from the Deliveries queue. SQS subscriptions go from the
  * bus straight to the partner's queue. See services/notifications/README.md, "Delivery".

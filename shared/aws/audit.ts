@@ -1,6 +1,6 @@
 /**
- * 访问留痕 — who read or exported which children's records (DOMAIN §7: keep an audit trail of who read or
- * changed which record). Changes are in each record's own history; reads are written here, one item per
+ * 访问留痕 — who read or exported which children's records (docs/domain.md §7.5: an audit trail of who
+ * read or changed which record). Changes are in each record's own history; reads are written here, one item per
  * record read, in the deployment's Audit table (append-only for the services: they may only put):
  *
  *   pk RECORD#<record id>   sk <ISO time>#<request id>      — who looked at this record

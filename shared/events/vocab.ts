@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-/** 比对结果 — the outcome of 四查三比对 for one child (DOMAIN §2; 富民 2019, 临沧 2020 terms). */
+/** 比对结果 — the outcome of 四查三比对 for one child (docs/domain.md §2.2; 富民 2019, 临沧 2020 terms). */
 export const outcomeCodeSchema = z.enum([
   'CONSISTENT',
   'NOT_ENROLLED',
@@ -37,7 +37,7 @@ export const SUSPICION_SOURCE_NAMES_ZH = {
   MANUAL: '人工报告',
 } as const satisfies Record<SuspicionSource, string>;
 
-/** 案件状态 — the states of a 一生一案 case (DOMAIN §4). The transitions are the cases service's domain. */
+/** 案件状态 — the states of a 一生一案 case (docs/domain.md §4). The transitions are the cases service's domain. */
 export const caseStateSchema = z.enum([
   'SUSPECTED',
   'VERIFYING',
@@ -89,7 +89,7 @@ export const closedAsSchema = caseStateSchema.extract([
 ]);
 export type ClosedAs = z.infer<typeof closedAsSchema>;
 
-/** 辍学原因 — cause categories (DOMAIN §2: personal, family, household registration; §4 referrals). */
+/** 辍学原因 — cause categories (docs/domain.md §2.3: personal, family, household registration; referral §4.8). */
 export const causeCategorySchema = z.enum([
   'ILLNESS',
   'DISABILITY',

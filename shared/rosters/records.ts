@@ -1,6 +1,6 @@
 /**
  * 名单记录 — the normalised record the system stores for one accepted row of each roster kind
- * (DOMAIN §1 "Sources"). Whatever the headers and spellings of the uploaded file, intake turns every
+ * (docs/domain.md §1.3). Whatever the headers and spellings of the uploaded file, intake turns every
  * row into one of these: canonical field names, 18-character ID numbers, ISO dates, enum codes.
  * Columns the system does not know are kept, under the header text the uploader wrote, in `extra`.
  *
@@ -94,7 +94,7 @@ export const ATTENDANCE_STATUS_NAMES_ZH = {
   ABSENT: '缺勤（未注明原因）',
 } as const satisfies Record<AttendanceStatus, string>;
 
-/** 脱贫户及三类监测对象 — the 乡村振兴 categories (DOMAIN §1; 东川 2025 priority groups). */
+/** 脱贫户及三类监测对象 — the 乡村振兴 categories (docs/domain.md §1.3; 东川 2025 priority groups, §2.4). */
 export const povertyCategorySchema = z.enum([
   'LIFTED_OUT_OF_POVERTY',
   'UNSTABLE',

@@ -1,5 +1,5 @@
 /**
- * 连续旷课 — the attendance rule (issue 6, DOMAIN §3): a student with N or more consecutive working
+ * 连续旷课 — the attendance rule (docs/domain.md §3.2): a student with N or more consecutive working
  * days of unexcused absence (absent with no approved leave) becomes a suspected dropout. N is the
  * region's `absenceThreshold`, read as "at least N": 东川 2025 "3天及以上" → 3, 富民 2019
  * "连续超过3个工作日" → 4. Pure: records in, streaks out; the calendar is the shared China one.

@@ -328,7 +328,7 @@ export const noteOutsideReportSchema = action('NOTE_OUTSIDE_REPORT', {
 });
 
 /**
- * 归档文书 — a document the case's work called for was generated and stored (issue 8 "Documents"): it
+ * 归档文书 — a document the case's work called for was generated and stored (docs/domain.md §4.9): it
  * joins the case's documents and history. Taken by the system only; a document already attached (same
  * id) changes nothing, so a redelivered event attaches nothing twice.
  */

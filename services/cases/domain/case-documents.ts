@@ -1,6 +1,6 @@
 /**
- * 案件文书 — which documents a case's work calls for, and what each says (issue 8 "Documents", DOMAIN
- * §3–4). Pure: the case in, the documents to generate out; `adapters/case-documents.ts` renders them
+ * 案件文书 — which documents a case's work calls for, and what each says (docs/domain.md §4.9). Pure: the case
+ * in, the documents to generate out; `adapters/case-documents.ts` renders them
  * (services/notifications/documents), stores them and attaches them to the case (ATTACH_DOCUMENT).
  *
  * One history entry calls for one document, and the document's id is its kind and that entry's
@@ -8,14 +8,14 @@
  * relapse persuaded anew, a second 催告书) gets new ones.
  *
  * - 辍学情况报告单 — when the case opens (OPEN, version 1): the school's written 三线报告 to the township
- *   government and to the county education bureau (DOMAIN §3, lines 2 and 3; the province platform, line
- *   1, is filed online and needs no paper). One PDF, one form per recipient.
+ *   government and to the county education bureau (docs/domain.md §3.4, lines 2 and 3; the province
+ *   platform, line 1, is filed online and needs no paper). One PDF, one form per recipient.
  * - 《限期返校通知书》 — when 劝返 starts (START_PERSUADING): verification has confirmed the dropout, and
  *   the school's written demand to the guardian is the first formal act of persuasion, the one the
  *   legal track later rests on ("经学校和有关部门多次劝返"). Not at CONFIRM: a confirmed child may be
  *   placed (送教上门, 特殊教育学校) instead, and a notice to return to class would then be wrong.
- * - 《责令送被监护人接受义务教育通知书》 — at FOUR_STEP ORDER_TO_CORRECT (DOMAIN §4.4, step 2), with the
- *   step's 文书编号 and deadline, issued by the township government or county bureau that took it
+ * - 《责令送被监护人接受义务教育通知书》 — at FOUR_STEP ORDER_TO_CORRECT (docs/domain.md §4.4, step 2),
+ *   with the step's 文书编号 and deadline, issued by the township government or county bureau that took it
  *   (义务教育法第五十八条).
  * - 《履行行政决定催告书》 — at each PENALTY_REMINDER, with the reminder's 文书编号 and deadline and the
  *   行政处罚决定 it enforces (行政强制法第三十五条、第五十四条).
@@ -50,7 +50,7 @@ void KINDS_AGREE;
  */
 export const RETURN_NOTICE_WORKING_DAYS = 5;
 
-/** The written 三线报告 lines a 辍学情况报告单 goes to (DOMAIN §3: 书面报告乡镇政府、县教育局). */
+/** The written 三线报告 lines a 辍学情况报告单 goes to (docs/domain.md §3.4: 书面报告乡镇政府、县教育局). */
 export const WRITTEN_REPORT_LINES: readonly ReportLine[] = ['TOWNSHIP', 'COUNTY_BUREAU'];
 
 /** A blank the guardian's name is written into by hand when the case does not name the guardian. */

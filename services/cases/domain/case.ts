@@ -1,6 +1,6 @@
 /**
  * 一生一案 — the case record of one suspected dropout, from the first signal to kept-in-school
- * (DOMAIN §4, issue 6). Pure data: the transitions live in `transitions.ts`, the deadlines in
+ * (docs/domain.md §4). Pure data: the transitions live in `transitions.ts`, the deadlines in
  * `deadlines.ts`. A case is stored as one item (its history inside it) so every change is one
  * conditional write on `version` — the optimistic lock.
  */
@@ -42,7 +42,7 @@ export type ResponsiblePerson = z.infer<typeof responsiblePersonSchema>;
 export const responsibleChainSchema = z.partialRecord(chainPositionSchema, responsiblePersonSchema);
 export type ResponsibleChain = z.infer<typeof responsibleChainSchema>;
 
-/** 三线报告 — the three lines a suspected dropout is reported on (DOMAIN §3). */
+/** 三线报告 — the three lines a suspected dropout is reported on (docs/domain.md §3.4). */
 export const reportLineSchema = z.enum(['PROVINCE_PLATFORM', 'TOWNSHIP', 'COUNTY_BUREAU']);
 export type ReportLine = z.infer<typeof reportLineSchema>;
 
@@ -60,7 +60,7 @@ export const lineReportSchema = z.strictObject({
 });
 export type LineReport = z.infer<typeof lineReportSchema>;
 
-/** 分类安置 — placements (DOMAIN §4.5). */
+/** 分类安置 — placements (docs/domain.md §4.5). */
 export const placementKindSchema = z.enum([
   'REGULAR_CLASS',
   'INDIVIDUAL_TEACHING',
@@ -146,10 +146,10 @@ export const historyEntrySchema = z.strictObject({
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 /**
- * 案件文书 — the documents a case's work calls for, generated from templates as PDF (issue 8
- * "Documents"; which one when is `case-documents.ts`): the 辍学情况报告单 of the 三线报告 (DOMAIN §3), the
- * school's 《限期返校通知书》 when 劝返 starts, and the 四步法 documents (DOMAIN §4.4) 《责令送被监护人接受
- * 义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/notifications/documents`
+ * 案件文书 — the documents a case's work calls for, generated from templates as PDF (docs/domain.md §4.9;
+ * which one when is `case-documents.ts`): the 辍学情况报告单 of the 三线报告 (docs/domain.md §3.4), the
+ * school's 《限期返校通知书》 when 劝返 starts, and the 四步法 documents (docs/domain.md §4.4) 《责令送被监护人
+ * 接受义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/notifications/documents`
  * renders (a test keeps the two lists equal).
  */
 export const caseDocumentKindSchema = z.enum([

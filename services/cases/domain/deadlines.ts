@@ -1,6 +1,6 @@
 /**
  * 逾期与逐级上报 — the deadlines of a case's open duties and how far each missed one has climbed the
- * chain (issue 6 "Deadlines and escalation"; DOMAIN §4 动态清零: "overdue work escalates").
+ * chain (docs/domain.md §4.7: 动态清零, and overdue work escalates).
  *
  * Pure: the daily schedule loads each open case, calls {@link evaluateOverdue} with today's date in
  * China, publishes one `case.overdue` per raise and appends {@link toOverdueRecord} of it to
@@ -107,8 +107,9 @@ export function dutiesOf(record: CaseRecord, rules: CaseRules, calendar?: Workin
   const duties: Duty[] = [];
   const visitor = schoolVisitor(record);
 
-  // Issue 6: the three reports are due by the end of the next working day after SUSPECTED. A line stays
-  // owed until acknowledged, whatever state the case has moved on to; a missing line is not acknowledged.
+  // The three reports are due by the end of the Nth working day after opening (docs/domain.md §3.4; N is
+  // threeLineReportWorkingDays, 1 by default). A line stays owed until acknowledged, whatever state the
+  // case has moved on to; a missing line is not acknowledged.
   const reportDue = addWorkingDays(record.openedOn, rules.threeLineReportWorkingDays, calendar);
   for (const line of reportLineSchema.options) {
     if (record.threeLineReport[line]?.acknowledgedOn !== undefined) continue;
@@ -118,7 +119,7 @@ export function dutiesOf(record: CaseRecord, rules: CaseRules, calendar?: Workin
       dueOn: reportDue,
       // A period of 0 (report on the day of opening) would never climb: one working day at least.
       periodWorkingDays: Math.max(1, rules.threeLineReportWorkingDays),
-      // DOMAIN §3: the school files the report; the principal answers for the school's reports.
+      // docs/domain.md §3.4: the school files the report; the principal answers for the school's reports.
       responsible: 'PRINCIPAL',
       zh: `三线报告：向${REPORT_LINE_NAMES_ZH[line]}报告并获确认`,
     });
@@ -150,7 +151,7 @@ export function dutiesOf(record: CaseRecord, rules: CaseRules, calendar?: Workin
   }
 
   if (record.state === 'PLACED' && record.placement?.kind === 'HOME_TEACHING') {
-    // 送教上门 at least once a week (DOMAIN §4.5): counted in calendar days, holidays included.
+    // 送教上门 at least once a week (docs/domain.md §4.5): counted in calendar days, holidays included.
     const since = latest([record.placement.since, ...record.placement.visits]);
     duties.push({
       item: 'HOME_TEACHING_VISIT',
@@ -243,7 +244,7 @@ export function toOverdueRecord(raise: OverdueRaise): OverdueRecord {
 }
 
 /**
- * 逐级上报 — teacher → principal → township → county (issue 6). A duty starts on its responsible
+ * 逐级上报 — teacher → principal → township → county (docs/domain.md §4.7). A duty starts on its responsible
  * person's rung, so a principal's duty goes next to the township, not to the principal twice.
  */
 const LADDER: readonly { role: EscalationRole; position: EscalationTarget }[] = [

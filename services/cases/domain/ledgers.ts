@@ -1,7 +1,7 @@
 /**
  * 控辍保学台账 — the three ledgers the Ministry asks for (适龄儿童台账, 疑似辍学学生台账, 辍学学生台账) as of
  * any date, replayed from each case's history, and the frozen snapshots that make a reported figure
- * reproducible (issue 6 "What users see"; DOMAIN §4.7, §6).
+ * reproducible (docs/domain.md §4.7, §6.1).
  *
  * A ledger as of a date is computed from the history entries recorded on or before that date (their `at`,
  * read as a China date), never from the case's current state: a figure reported for 10-15 must come out

@@ -8,7 +8,7 @@
  * - no open case: the report opens one, in the reporter's scope;
  * - an open case the reporter may see (`canAccess` on the case's scope): the report joins it as a
  *   signal, with everything a signal does (a child reported again during 巩固 follow-up is CONFIRMED
- *   again, DOMAIN §4.6);
+ *   again, docs/domain.md §4.6);
  * - an open case the reporter may not see: the report becomes a note in its history for the people
  *   working it (NOTE_OUTSIDE_REPORT), and nothing else of the case changes.
  * The answer is the same receipt in all three ({@link reportReceipt}), built from the report alone; the

@@ -2,7 +2,7 @@
  * The roster-based inputs of the statistics, from the 学籍 rosters the system holds:
  * - 在校生数: the period's term;
  * - the school-year table (转入, 转出, 毕业): the autumn roster against the spring roster of the year;
- * - 巩固率 (DOMAIN §6): this year's 九年级 against the 一年级 of the autumn eight years earlier — known
+ * - 巩固率 (docs/domain.md §6.4): this year's 九年级 against the 一年级 of the autumn eight years earlier — known
  *   only once the system holds that roster; until then the rate is left empty, never estimated.
  */
 

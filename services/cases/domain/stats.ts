@@ -1,5 +1,5 @@
 /**
- * 控辍保学统计 — the numbers bureaus report (DOMAIN §6, issue 6 "Statistics"): 动态清零 progress per school,
+ * 控辍保学统计 — the numbers bureaus report (docs/domain.md §6): 动态清零 progress per school,
  * township and county, overdue items, 复学 and 巩固 counts, 送教上门 visits, the school-year table per
  * school (安泽 2023: 转入, 转出, 休学, 复学, 辍学, 毕业, every June), 辍学率 and 巩固率.
  *
@@ -36,7 +36,7 @@ export const enrollmentCountSchema = z.strictObject({
 });
 export type EnrollmentCount = z.infer<typeof enrollmentCountSchema>;
 
-/** 学籍变动 — the columns of the school-year statistics table (安泽 2023 §三(一)3). */
+/** 学籍变动 — the columns of the school-year statistics table (安泽 2023 §二3; docs/domain.md §6.3). */
 export const schoolYearChangeKindSchema = z.enum([
   'TRANSFER_IN',
   'TRANSFER_OUT',
@@ -83,7 +83,7 @@ export interface SchoolYearInput {
 
 /**
  * 巩固率 cohort — one unit's (county, township or school) pupils of one graduating class: 初中毕业年级在校生数
- * and 该年级入小学一年级时的学生数 (DOMAIN §6; 临沧 2020 target ≥ 95%).
+ * and 该年级入小学一年级时的学生数 (docs/domain.md §6.4; 临沧 2020 target ≥ 95%).
  */
 export const consolidationCohortSchema = z.strictObject({
   unit: z.string().min(1),

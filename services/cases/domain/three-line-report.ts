@@ -1,9 +1,9 @@
 /**
- * 三线报告 — the reports a suspected dropout calls for (DOMAIN §3): the province platform (云南省政府救助
- * 平台 控辍保学 port), a written report to the township government and one to the county education bureau;
- * for a child whose 户籍 is in another county, a notice from this county's bureau to that county's. The
- * system produces them when the case opens (one structured record per line) and marks a line done
- * when it is acknowledged (ACKNOWLEDGE_REPORT).
+ * 三线报告 — the reports a suspected dropout calls for (docs/domain.md §3.4): the province platform
+ * (云南省政府救助平台 控辍保学 port), a written report to the township government and one to the county
+ * education bureau; for a child whose 户籍 is in another county, a notice from this county's bureau to
+ * that county's. The system produces them when the case opens (one structured record per line) and marks
+ * a line done when it is acknowledged (ACKNOWLEDGE_REPORT).
  */
 import { CASE_STATE_NAMES_ZH, SUSPICION_SOURCE_NAMES_ZH } from '../../../shared/events/vocab';
 import { type CaseRecord, REPORT_LINE_NAMES_ZH, type ReportLine } from './case';

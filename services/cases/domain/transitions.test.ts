@@ -783,7 +783,7 @@ describe('return and follow-up', () => {
     expect(error.en).toContain('2026-01');
   });
 
-  it('does not count a month whose records show neither tutoring nor a test (DOMAIN §4.6)', () => {
+  it('does not count a month whose records show neither tutoring nor a test (docs/domain.md §4.6)', () => {
     const base = run(FIXTURES.PERSUADING, { type: 'RETURN', school: SCHOOL_CODE, returnedOn: '2025-11-03' });
     const homeworkOnly = run(
       base,

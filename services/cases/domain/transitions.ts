@@ -1,6 +1,6 @@
 /**
- * 一生一案状态机 — what each action does to a case, who may take it and in which states (issue 6 "The
- * case", DOMAIN §4). Pure: the case and the action in, the next case and the events to announce out;
+ * 一生一案状态机 — what each action does to a case, who may take it and in which states
+ * (docs/domain.md §4). Pure: the case and the action in, the next case and the events to announce out;
  * the input is never changed. Every accepted action adds one history entry (who, when, what, the
  * validated payload) and bumps `version` by one, which the adapter writes with a condition on the
  * version it read: the optimistic lock.
@@ -70,9 +70,9 @@ export const ACTION_STATES = {
   // A document is kept with the case whatever happened since the change that called for it: a case
   // closed right after a 催告书 still keeps the 催告书.
   ATTACH_DOCUMENT: caseStateSchema.options,
-  // Issue 6: a case cannot leave SUSPECTED without a full chain — the only way out is verification.
+  // docs/domain.md §4.1: a case leaves SUSPECTED only with a full chain, and only through verification.
   START_VERIFYING: ['SUSPECTED'],
-  // 核查 ends in one of the explanations that close the case, or in CONFIRMED (DOMAIN §4.2).
+  // 核查 ends in one of the explanations that close the case, or in CONFIRMED (docs/domain.md §4.2).
   CLOSE_STUDYING_ELSEWHERE: ['VERIFYING'],
   DEFER: ['VERIFYING'],
   CLOSE_NOT_DROPOUT: ['VERIFYING'],
@@ -81,7 +81,7 @@ export const ACTION_STATES = {
   // any stage after SUSPECTED (which is left only through verification).
   CLOSE_OUT_OF_SCOPE: OPEN_STATES.filter((s) => s !== 'SUSPECTED'),
   START_PERSUADING: ['CONFIRMED'],
-  // DOMAIN §4.3: every visit is recorded; the legal track does not stop the persuading.
+  // docs/domain.md §4.3: every visit is recorded; the legal track does not stop the persuading.
   LOG_HOME_VISIT: ['VERIFYING', ...DROPOUT_STATES],
   LOG_TALK: ['VERIFYING', ...DROPOUT_STATES],
   // 四步法 starts from PERSUADING; ENFORCEMENT_OR_SUIT is the last step, so no step follows it.
@@ -150,7 +150,7 @@ export const CASE_PERMISSIONS = {
     SPECIAL_SCHOOL: GOVERNMENT,
   },
   /**
-   * ACKNOWLEDGE_REPORT, by line (DOMAIN §3): the school files on the province platform and records its
+   * ACKNOWLEDGE_REPORT, by line (docs/domain.md §3.4): the school files on the province platform and records its
    * receipt; the township's and the bureau's written reports are acknowledged by the receiver itself
    * (the county may record for a township, being above it).
    */
@@ -384,7 +384,7 @@ export interface OpenCaseInput {
 
 /**
  * 立案 — a new case in SUSPECTED at version 1, its first signal recorded and the 三线报告 produced on
- * all three lines (DOMAIN §3: province platform, township, county bureau), each awaiting
+ * all three lines (docs/domain.md §3.4: province platform, township, county bureau), each awaiting
  * acknowledgement.
  */
 export function openCase(input: OpenCaseInput): CaseRecord {
@@ -504,10 +504,10 @@ function defer(record: CaseRecord, a: CaseActionOf<'DEFER'>, ctx: CaseContext): 
 }
 
 /**
- * 依法控辍四步法 (DOMAIN §4.4): 宣传教育 → 责令改正 → 行政处罚 → 申请强制执行或提起诉讼, in this order,
- * none skipped, none repeated, the first only after persuading failed. A step follows the previous
- * one only once its deadline has passed without compliance (issue 6: "a 四步法 deadline that passes
- * without compliance calls for the next step"); after a 催告书, its deadline too (行政强制法第五十四条).
+ * 依法控辍四步法 (docs/domain.md §4.4): 宣传教育 → 责令改正 → 行政处罚 → 申请强制执行或提起诉讼, in this
+ * order, none skipped, none repeated, the first only after persuading failed. A step follows the previous
+ * one only once its deadline has passed without compliance (a 四步法 deadline that passes without
+ * compliance is what calls for the next step); after a 催告书, its deadline too (行政强制法第五十四条).
  */
 function fourStep(record: CaseRecord, a: CaseActionOf<'FOUR_STEP'>, ctx: CaseContext): Result {
   const current = FOUR_STEPS.find((s) => s === record.state);
@@ -655,12 +655,12 @@ function followUp(record: CaseRecord, a: CaseActionOf<'LOG_FOLLOW_UP'>, ctx: Cas
 }
 
 /**
- * 巩固在校 — once the follow-up period is over and it was kept up. DOMAIN §4.6 asks for "at least one
- * tutoring or test a month" besides the 六有 record, so "monthly" is read as: every calendar month that
- * the period [returnedOn, followUpEnds] touches, first and last included, holds at least one follow-up
- * record inside the period that shows TUTORING or TESTS. Calendar months rather than rolling 30-day
- * windows because schools report and check monthly (学校每月报送, DOMAIN §6 ledgers), so a school can
- * see at a glance which month lacks a record.
+ * 巩固在校 — once the follow-up period is over and it was kept up. docs/domain.md §4.6 asks for at least one
+ * tutoring session or test a month besides the 六有 record, so "monthly" is read as: every calendar month
+ * that the period [returnedOn, followUpEnds] touches, first and last included, holds at least one follow-up
+ * record inside the period that shows TUTORING or TESTS. Calendar months rather than rolling 30-day windows
+ * because schools report and check monthly (学校每月报送, docs/domain.md §6.1 ledgers), so a school can see at a
+ * glance which month lacks a record.
  */
 function retain(record: CaseRecord, a: CaseActionOf<'RETAIN'>, ctx: CaseContext): Result {
   const returned = record.returned;
@@ -683,7 +683,7 @@ function retain(record: CaseRecord, a: CaseActionOf<'RETAIN'>, ctx: CaseContext)
   return commit(record, { ...record, state: 'RETAINED' }, a, ctx, { asOf: ctx.today });
 }
 
-/** 结案销号 — a row leaves the open ledger only with its closing evidence (issue 6, 动态销号). */
+/** 结案销号 — a row leaves the open ledger only with its closing evidence (docs/domain.md §4.7, 动态销号). */
 function close(record: CaseRecord, a: CaseActionOf<'CLOSE'>, ctx: CaseContext): Result {
   if (record.state === 'PLACED' && a.documentRef === undefined) {
     const kind = record.placement ? PLACEMENT_NAMES_ZH[record.placement.kind] : '分类安置';
@@ -697,7 +697,7 @@ function close(record: CaseRecord, a: CaseActionOf<'CLOSE'>, ctx: CaseContext): 
   return commit(record, { ...record, state: 'CLOSED', closedAs, closedOn: ctx.today }, a, ctx);
 }
 
-/** 缓学休学期满 — a deferral that ended without the child's return is verified again (issue 6). */
+/** 缓学休学期满 — a deferral that ended without the child's return is verified again (docs/domain.md §4.2). */
 function reopenDeferral(record: CaseRecord, a: CaseActionOf<'REOPEN_DEFERRAL'>, ctx: CaseContext): Result {
   const deferral = record.deferral;
   if (deferral === undefined || deferral.endDate >= ctx.today) {
@@ -719,7 +719,7 @@ function reopenDeferral(record: CaseRecord, a: CaseActionOf<'REOPEN_DEFERRAL'>, 
 
 /**
  * 追加线索 — one child, one open case: a new signal joins it. A child absent again during 巩固
- * follow-up goes back to CONFIRMED in the same case (issue 6); so does a RETAINED case not yet closed,
+ * follow-up goes back to CONFIRMED in the same case (docs/domain.md §4.6); so does a RETAINED case not yet closed,
  * since closing it as "kept in school" would no longer be true.
  */
 function addSignal(record: CaseRecord, a: CaseActionOf<'ADD_SIGNAL'>, ctx: CaseContext): Result {

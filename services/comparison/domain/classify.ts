@@ -1,6 +1,6 @@
 import { isRealDate } from '../../../shared/dates';
 /**
- * 四查三比对 — the comparison engine (DOMAIN §2). Rows of every roster kind are joined on the normalised
+ * 四查三比对 — the comparison engine (docs/domain.md §2). Rows of every roster kind are joined on the normalised
  * ID number and every child of compulsory age gets exactly one outcome, with the flags, the school and the
  * evidence (roster rows) that explain it.
  *

@@ -1,8 +1,8 @@
 /**
- * 通知渠道 — the ways a message reaches a person, behind one interface (issue 8 "Channels are adapters
- * behind one interface"): SMS through Amazon SNS, e-mail through Amazon SES, and a WeChat Work (企业微信)
- * group robot webhook. In the local cloud (KCBX_LOCAL) every channel is the local one, which prints the
- * message; the outbox records it either way, so `GET /outbox` shows what would have gone out.
+ * 通知渠道 — the ways a message reaches a person, behind one interface: SMS through Amazon SNS, e-mail through
+ * Amazon SES, and a WeChat Work (企业微信) group robot webhook. In the local cloud (KCBX_LOCAL) every channel
+ * is the local one, which prints the message; the outbox records it either way, so `GET /outbox` shows what
+ * would have gone out.
  *
  * Amazon SES and SNS text messaging are not offered in the China (aws-cn) regions: there the
  * deployment's construct enables only the WeChat Work channel (KCBX_CHANNELS), and PUT /contacts refuses

@@ -7,8 +7,8 @@
  * Who they are (name, position) and when they want to hear (mode, digest time, quiet hours) are plain
  * attributes: the planner reads them for every event. How to reach them — the channel and the phone
  * number, e-mail address or WeChat Work webhook — is sealed with AES-256-GCM under a key held in
- * Secrets Manager and opened only by the code that sends (issue 8: "each person's channel and contact
- * are stored encrypted"; 个人信息保护法 第五十一条: encryption of personal information).
+ * Secrets Manager and opened only by the code that sends: each person's channel and contact are stored
+ * encrypted (docs/domain.md §7.6; 个人信息保护法 第五十一条: encryption of personal information).
  *
  * Why a Secrets Manager key and not KMS Encrypt per contact: the table is already encrypted at rest with
  * the deployment's KMS key; sealing the address on top keeps it unreadable to everyone who may read the

@@ -1,12 +1,12 @@
 /**
- * 文书模板 — the texts of the documents the 四步法 and the 三线报告 need (DOMAIN §3–4, issue 8
- * "Documents"): 《限期返校通知书》 (the school's or township's written demand after 劝返 fails),
+ * 文书模板 — the texts of the documents the 四步法 and the 三线报告 need (docs/domain.md §4.9):
+ * 《限期返校通知书》 (the school's or township's written demand after 劝返 fails),
  * 《责令送被监护人接受义务教育通知书》 (四步法 step 2, 责令改正), 《履行行政决定催告书》 (after a
  * 行政处罚决定 is ignored) and the 辍学情况报告单 (the written 三线报告). Pure: the case's data in, the
  * document's words out; `render.ts` lays them out as PDF.
  *
  * A document served on a guardian names the child (the guardian knows who they are) but shows the ID
- * number masked, like every display of kcbx (DOMAIN §7): the masked number and the 文书编号 identify the
+ * number masked, like every display of kcbx (docs/domain.md §7.2): the masked number and the 文书编号 identify the
  * case, and a lost letter does not hand over a minor's full identity.
  */
 import { z } from 'zod';

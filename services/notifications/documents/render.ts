@@ -6,7 +6,7 @@
  *
  * The subset is made by fontkit 2: the fontkit 1 fork pdf-lib was published with (@pdf-lib/fontkit
  * 1.1.1) writes a CID-keyed CFF subset whose header readers reject (poppler: "Embedded font file may
- * be invalid"), so every Chinese glyph rendered blank — see Hopding/pdf-lib#1232.
+ * be invalid"), so every Chinese glyph rendered blank — see https://github.com/Hopding/pdf-lib/issues/1232.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

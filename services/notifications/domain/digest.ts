@@ -1,6 +1,6 @@
 /**
- * 汇总与去重 — when a message goes out (issue 8: "a daily digest per person instead of a flood
- * (configurable), quiet hours, and deduplication"). Pure and clock-free: the caller passes `now`.
+ * 汇总与去重 — when a message goes out: a daily digest per person instead of a flood (each person
+ * chooses), quiet hours, and no message twice. Pure and clock-free: the caller passes `now`.
  *
  * - Each person chooses `immediate` or a daily `digest` at a time of day (China time).
  * - Quiet hours (default 22:00–07:00 China time) hold every message until they end; what piled up is

@@ -1,16 +1,15 @@
 /**
- * 最小必要 — what a partner department receives of an event: only the fields its work needs (issue 8,
- * "What a partner receives is minimised to its need"; DOMAIN §7, 个人信息保护法: collect and share the
- * minimum). The catalogue already keeps raw ID numbers and names out of every event; this allow-list is
- * the second lock: a field added to an event later reaches no partner until someone lists it here, on
- * purpose, for a department.
+ * 最小必要 — what a partner department receives of an event: only the fields its work needs (docs/domain.md
+ * §7.4; 个人信息保护法: collect and share the minimum). The catalogue already keeps raw ID numbers and names out
+ * of every event; this allow-list is the second lock: a field added to an event later reaches no partner
+ * until someone lists it here, on purpose, for a department.
  *
  * Three rules, each enforced here and documented in `services/notifications/README.md`:
  * - {@link PARTNER_FIELDS}: per department and detail-type, the detail fields it may receive. A type a
  *   department has no entry for is never delivered to it (it cannot even subscribe).
  * - Sensitive values ({@link valueVisibleTo}): a child's cause is shown only to the departments the cause
  *   is referred to (`referral.ts`), so disability and illness reach only 残联/卫健; an overdue 送教上门 visit
- *   (which only severe disability explains, DOMAIN §4.5) likewise. Other departments get the event
+ *   (which only severe disability explains, docs/domain.md §4.5) likewise. Other departments get the event
  *   without that field.
  * - {@link REQUIRED_NARROWING}: the events that would otherwise tell a department about every child in
  *   its region must be narrowed by a filter — a cause referred to it, or (for the departments that
@@ -45,7 +44,7 @@ export type FieldPath = string;
 
 export type DepartmentFields = { readonly [T in DetailType]?: readonly FieldPath[] };
 
-// The join key of the child (a keyed pseudonym, DOMAIN §7) and of the case. Follow-up events carry only
+// The join key of the child (a keyed pseudonym, docs/domain.md §7.1) and of the case. Follow-up events carry only
 // these: a department that was told about the child (with its masked ID) can match them, the others
 // learn nothing they could use to find a child.
 const CASE_REF = ['caseId', 'child.childKey'] as const;
@@ -71,7 +70,7 @@ const SUBSIDY_TOTALS = [
  * townships' uploads, and an uploading department reads its own upload's result from the upload API.
  */
 export const PARTNER_FIELDS = {
-  // 公安: 户籍 problems and early marriage (DOMAIN §4); the household side of 户籍 vs 学籍 (DOMAIN §2).
+  // 公安: 户籍 problems and early marriage (docs/domain.md §4.8); the 户籍 side of 户籍 vs 学籍 (§2.1).
   'public-security': {
     'comparison.completed': [
       'comparisonId',
@@ -85,7 +84,7 @@ export const PARTNER_FIELDS = {
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'returnedOn'],
   },
-  // 民政: 留守, 低保, 孤儿 (DOMAIN §4); supplies the assistance roster, so hears of priority children early.
+  // 民政: 留守, 低保, 孤儿 (docs/domain.md §4.8); supplies the assistance roster, so hears of priority children early.
   'civil-affairs': {
     'dropout.suspected': ['child.childKey', MASKED_ID, 'township', 'school', 'source', 'priority', 'asOf'],
     'dropout.resolved': ['child.childKey', 'comparisonId', 'previousOutcome', 'outcome'],
@@ -93,7 +92,7 @@ export const PARTNER_FIELDS = {
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'school', 'returnedOn'],
   },
-  // 乡村振兴: 脱贫户 and 三类监测 children are the priority group (DOMAIN §2, §5); 教育帮扶 needs the aid paid.
+  // 乡村振兴: 脱贫户 and 三类监测 children are a priority group (docs/domain.md §2.4, §5.2); 教育帮扶 needs the aid paid.
   'rural-revitalization': {
     'dropout.suspected': ['child.childKey', MASKED_ID, 'township', 'school', 'source', 'priority', 'asOf'],
     'dropout.resolved': ['child.childKey', 'comparisonId', 'previousOutcome', 'outcome'],
@@ -104,7 +103,7 @@ export const PARTNER_FIELDS = {
     // No `benefit`: a region's benefit codes can name a disability benefit (TRANSPORT in the Yunnan example).
     'subsidy.held': ['runId', 'child.childKey', MASKED_ID, 'reason'],
   },
-  // 残联: disability, 送教上门 (DOMAIN §4.5) — the one department that sees disability details, with 卫健.
+  // 残联: disability, 送教上门 (docs/domain.md §4.5) — the one department that sees disability details, with 卫健.
   'disabled-persons-federation': {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'school', 'source', 'priority', 'causeCategory'],
     'case.state-changed': [...CASE_REF, 'from', 'to', 'version', 'causeCategory'],
@@ -113,37 +112,37 @@ export const PARTNER_FIELDS = {
     'student.returned': [...CASE_REF, 'school', 'returnedOn'],
     'subsidy.held': ['runId', 'child.childKey', MASKED_ID, 'benefit', 'reason'],
   },
-  // 卫健: illness and disability (DOMAIN §4).
+  // 卫健: illness and disability (docs/domain.md §4.8).
   health: {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'school', 'source', 'causeCategory'],
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'school', 'returnedOn'],
   },
-  // 人社: child labour; the four steps apply to employers too (DOMAIN §4), so it follows the case's steps.
+  // 人社: child labour; the four steps apply to employers too (docs/domain.md §4.4), so it follows the steps.
   'human-resources': {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'source', 'causeCategory'],
     'case.state-changed': [...CASE_REF, 'from', 'to', 'version', 'causeCategory'],
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'returnedOn'],
   },
-  // 市场监管: businesses that employ children (DOMAIN §4).
+  // 市场监管: businesses that employ children (docs/domain.md §4.8).
   'market-regulation': {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'causeCategory'],
     'case.closed': CLOSED,
   },
-  // 司法: 依法控辍四步法 (DOMAIN §4): the steps and their deadlines, not who the child is.
+  // 司法: 依法控辍四步法 (docs/domain.md §4.4): the steps and their deadlines, not who the child is.
   justice: {
     'case.state-changed': [...CASE_REF, 'from', 'to', 'version', 'causeCategory'],
     'case.overdue': [...CASE_REF, 'item', 'dueOn', 'escalationLevel'],
     'case.closed': CLOSED,
   },
-  // 统战部: 入寺入教 (DOMAIN §4).
+  // 统战部: 入寺入教 (docs/domain.md §4.8).
   'united-front': {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'causeCategory'],
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'returnedOn'],
   },
-  // 共青团 / 妇联: care (DOMAIN §4), including after the child is back (巩固, DOMAIN §4.6).
+  // 共青团 / 妇联: care (docs/domain.md §4.8), including after the child is back (巩固, §4.6).
   'youth-league': {
     'case.opened': [...CASE_REF, MASKED_ID, 'township', 'school', 'causeCategory'],
     'case.closed': CLOSED,
@@ -154,7 +153,7 @@ export const PARTNER_FIELDS = {
     'case.closed': CLOSED,
     'student.returned': [...CASE_REF, 'school', 'returnedOn'],
   },
-  // 财政: pays 两免一补 (DOMAIN §5) — totals only, never a child.
+  // 财政: pays 两免一补 (docs/domain.md §5) — totals only, never a child.
   finance: {
     'subsidy.determined': SUBSIDY_TOTALS,
   },
@@ -194,14 +193,14 @@ export interface RestrictedValues {
 
 /**
  * 敏感取值 — beyond the cause (see {@link valueVisibleTo}): a 送教上门 visit is owed only to a child too
- * disabled to come to school (DOMAIN §4.5), so an overdue HOME_TEACHING_VISIT is a disability detail.
+ * disabled to come to school (docs/domain.md §4.5), so an overdue HOME_TEACHING_VISIT is a disability detail.
  */
 export const RESTRICTED_VALUES: readonly RestrictedValues[] = [
   {
     path: 'item',
     values: ['HOME_TEACHING_VISIT'],
     visibleTo: ['disabled-persons-federation', 'health'],
-    why: '送教上门 is for severe disability (DOMAIN §4.5): a disability detail',
+    why: '送教上门 is for severe disability (docs/domain.md §4.5): a disability detail',
   },
 ];
 

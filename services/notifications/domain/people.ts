@@ -1,12 +1,12 @@
 /**
- * 责任人通知 — who is told what about a case (issue 8 "People"; DOMAIN §4: named responsible people on
- * both lines, 动态清零 "overdue work escalates"). Pure: a case event and the case record in, notices out;
- * a notice names chain positions (and the person the chain names there), and {@link matchContacts}
- * finds the people who registered a channel for that position in that organisation.
+ * 责任人通知 — who is told what about a case: the named responsible people on both lines (docs/domain.md §4.1),
+ * told of what is due and of overdue work as it escalates (§4.7). Pure: a case event and the case record
+ * in, notices out; a notice names chain positions (and the person the chain names there), and {@link
+ * matchContacts} finds the people who registered a channel for that position in that organisation.
  *
  * The child is only ever named by masked ID and case id here: the people told work in schools,
  * townships and bureaus, and a message travels over SMS, e-mail or a WeChat Work group, none of which
- * is a place for a minor's identity (个人信息保护法, DOMAIN §7).
+ * is a place for a minor's identity (个人信息保护法, docs/domain.md §7.2).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -178,7 +178,7 @@ export function noticesForEvent(event: PeopleEvent, record: CaseRecord, ctx: Not
   const base = { caseId: record.caseId, maskedId: record.child.maskedId };
   switch (event.detailType) {
     case 'case.opened': {
-      // The 三线报告 is the first thing owed (by the end of the next working day, issue 6).
+      // The 三线报告 is the first thing owed (by default by the end of the next working day, docs/domain.md §3.4).
       const report = dutiesOf(record, ctx.rules, ctx.calendar).find((d) => d.item === 'THREE_LINE_REPORT');
       return [
         {

@@ -6,7 +6,7 @@ import { CAUSE_REFERRALS, causesReferredTo, FLAG_REFERRALS, referralsFor } from 
 const departments = (...args: Parameters<typeof referralsFor>) =>
   referralsFor(...args).map((r) => r.department);
 
-describe('referralsFor — cause routing of DOMAIN §4', () => {
+describe('referralsFor — cause routing of docs/domain.md §4.8', () => {
   it('refers child labour to 人社 and 市场监管', () => {
     expect(departments('WORK')).toEqual(['human-resources', 'market-regulation']);
   });
@@ -35,7 +35,7 @@ describe('referralsFor — cause routing of DOMAIN §4', () => {
   it('cites the rule and explains it in both languages', () => {
     const [referral] = referralsFor('WORK');
     expect(referral?.departmentZh).toBe('人社');
-    expect(referral?.rules[0]?.cites).toContain('DOMAIN §4');
+    expect(referral?.rules[0]?.cites).toContain('docs/domain.md §4.8');
     expect(referral?.rules[0]?.zh).toMatch(/童工/);
     expect(referral?.rules[0]?.en).toMatch(/child labour/);
   });
@@ -61,13 +61,13 @@ describe('referralsFor — cause routing of DOMAIN §4', () => {
     for (const cause of causeCategorySchema.options) {
       const route = CAUSE_REFERRALS[cause];
       for (const d of route.departments) expect(partnerDepartmentSchema.safeParse(d).success).toBe(true);
-      expect(route.cites).toMatch(/DOMAIN §\d/);
+      expect(route.cites).toMatch(/docs\/domain\.md §\d/);
       expect(route.zh.length).toBeGreaterThan(0);
       expect(route.en.length).toBeGreaterThan(0);
     }
     for (const route of Object.values(FLAG_REFERRALS)) {
       expect(partnerDepartmentSchema.safeParse(route.department).success).toBe(true);
-      expect(route.cites).toMatch(/DOMAIN §\d/);
+      expect(route.cites).toMatch(/docs\/domain\.md §\d/);
     }
   });
 });

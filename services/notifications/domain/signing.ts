@@ -1,6 +1,6 @@
 /**
- * 投递签名 — every HTTPS delivery to a partner is signed with HMAC-SHA256 over the timestamp and the body
- * (issue 8), with the subscription's secret (kept in Secrets Manager; the partner holds a copy):
+ * 投递签名 — every HTTPS delivery to a partner is signed with HMAC-SHA256 over the timestamp and the body,
+ * with the subscription's secret (kept in Secrets Manager; the partner holds a copy):
  *
  *   x-kcbx-timestamp: 1757662200                      unix seconds when the request was signed
  *   x-kcbx-signature: v1=<hex HMAC-SHA256(secret, "1757662200.<raw body>")>

@@ -1,6 +1,6 @@
 /**
- * 协作部门订阅 — a partner department's subscription to events (issue 8, "Partner subscriptions"): which
- * event types, narrowed by region, cause and priority, delivered to an HTTPS endpoint or an SQS queue.
+ * 协作部门订阅 — a partner department's subscription to events: which event types, narrowed by region,
+ * cause and priority, delivered to an HTTPS endpoint or an SQS queue.
  * Each subscription becomes one EventBridge rule whose pattern is {@link eventPatternFor}; the delivery
  * path checks {@link matchesSubscription}, which means the same thing, and then sends only what
  * `minimise.ts` allows.
@@ -100,7 +100,7 @@ export function parseQueueArn(
     string,
   ];
   if (name.length > 80) return undefined;
-  // China regions live in the aws-cn partition, and only they (ARCHITECTURE: never hard-code arn:aws).
+  // China regions live in the aws-cn partition, and only they (docs/architecture.md: never hard-code arn:aws).
   if ((partition === 'aws-cn') !== region.startsWith('cn-')) return undefined;
   return { partition, region, account, name, fifo: name.endsWith('.fifo') };
 }
@@ -209,7 +209,7 @@ const subscriptionInputShape = {
     .trim()
     .min(1, { error: 'must not be empty / 不能为空' })
     .max(500, { error: 'at most 500 characters / 不超过 500 字' })
-    // A description is shown to operators and partners: never a raw ID number (DOMAIN §7).
+    // A description is shown to operators and partners: never a raw ID number (docs/domain.md §7.2).
     .regex(/^(?![\s\S]*\d{15})[\s\S]*$/, {
       error:
         'must not contain an ID number (15 or more digits in a row) / 不能包含身份证号（连续 15 位及以上数字）',
@@ -259,7 +259,7 @@ export function subscriptionProblems(
   });
   const types = sub.eventTypes.filter((t) => receivable.includes(t));
 
-  // DOMAIN §7 and shared/authz.ts: a department never sees another region's children, whatever it asks.
+  // docs/domain.md §7.3 and shared/authz.ts: a department never sees another region's children, whatever it asks.
   const { regionPrefix, causeCategories, priorityOnly } = sub.filters;
   if (
     regionPrefix !== undefined &&
@@ -289,7 +289,7 @@ export function subscriptionProblems(
         path: ['filters', 'causeCategories', i],
         message:
           visible.length > 0
-            ? `${cause} is not referred to ${deptLabel(department)}; it may filter on ${visible.join(', ')} (DOMAIN §4) / “${cause}”不转介${zh}，可筛选的原因：${visible.join('、')}`
+            ? `${cause} is not referred to ${deptLabel(department)}; it may filter on ${visible.join(', ')} (docs/domain.md §4.8) / “${cause}”不转介${zh}，可筛选的原因：${visible.join('、')}`
             : `no cause is referred to ${deptLabel(department)}, so it cannot filter by cause / 没有转介${zh}的辍学原因，不能按原因筛选`,
       });
     });

@@ -1,8 +1,8 @@
 /**
- * 通知模板 — the short Chinese texts people receive (issue 8: "short Chinese texts from templates, never
- * include a full ID number, and link to the case"). One SMS holds 70 Chinese characters; every text here
+ * 通知模板 — the short Chinese texts people receive: made from templates, never with a full ID number,
+ * each with a link to the case. One SMS holds 70 Chinese characters; every text here
  * fits in one before its link, which is appended after a space so a phone makes it tappable. The child
- * appears by masked ID only (5301**********123X, DOMAIN §7), never by name.
+ * appears by masked ID only (5301**********123X, docs/domain.md §7.2), never by name.
  */
 
 import { CASE_STATE_NAMES_ZH, OVERDUE_ITEM_NAMES_ZH } from '../../../shared/events/vocab';

@@ -1,5 +1,5 @@
 /**
- * 责任人通知 — the people on a case hear what is due (issue 8 "People"):
+ * 责任人通知 — the people on a case hear what is due (docs/domain.md §4.7):
  * - `handler`: case events (queue fed by a bus rule) → notices → planned messages → sent or queued;
  * - `digestHandler`: every 30 minutes, sends what waited for a digest time or the end of quiet hours;
  * - `dueHandler`: every morning, reminds the responsible people of duties due today or next working day;

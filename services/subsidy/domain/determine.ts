@@ -1,10 +1,10 @@
 /**
- * 资助测算 — the subsidy engine (两免一补 and other aid, DOMAIN §5). For one policy and one semester it
+ * 资助测算 — the subsidy engine (两免一补 and other aid, docs/domain.md §5). For one policy and one semester it
  * gives every enrolled child exactly one decision per benefit of the policy: ELIGIBLE (with the amount and
  * the school that pays), INELIGIBLE, or ON_HOLD (with the reason the money waits), each explained by the
  * policy group, the enrollment facts and the category roster rows it rests on.
  *
- * The rules a real system enforces (DOMAIN §5 "rules of thumb"):
+ * The rules every decision keeps (docs/domain.md §5.4):
  * - one decision per benefit per semester, even after a transfer: a payment decided earlier in the
  *   semester binds, and the receiving school does not pay again;
  * - no payment to an empty seat: a child the comparison did not find at school, with an open dropout

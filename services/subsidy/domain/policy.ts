@@ -1,8 +1,8 @@
 /**
- * 资助政策 — the versioned, per-region subsidy policy as data (DOMAIN §5: "amounts and categories are a
- * versioned per-region policy"). A policy lists benefits (两免一补, 营养改善计划, 残疾学生补助 …); each benefit
- * has groups, and each group is a condition over the child's enrollment facts (学段, 住校, 农村学校) and
- * household categories (脱贫户 / 三类监测, 低保, 特困, 孤儿, 残疾) with an amount per semester in integer 分.
+ * 资助政策 — the versioned, per-region subsidy policy as data (docs/domain.md §5.3: amounts and categories
+ * differ by region and change over time). A policy lists benefits (两免一补, 营养改善计划, 残疾学生补助 …); each benefit
+ * has groups, and each group is a condition over the child's enrollment facts (学段, 住校, 农村学校) and household
+ * categories (脱贫户 / 三类监测, 低保, 特困, 孤儿, 残疾) with an amount per semester in integer 分.
  *
  * The condition language is deliberately small and declarative, so that a county clerk can read a policy
  * and every decision can say which condition paid it. `validatePolicy` refuses documents that contradict
@@ -273,7 +273,7 @@ export const paymentSchema = z.enum(['CASH', 'SCHOOL', 'IN_KIND'], {
 export type Payment = z.infer<typeof paymentSchema>;
 
 /**
- * 多档取一 — when a child is in several groups of one benefit the benefit is still paid once (DOMAIN §5):
+ * 多档取一 — when a child is in several groups of one benefit the benefit is still paid once (docs/domain.md §5.4):
  * HIGHEST pays the highest amount (the first listed on a tie), FIRST the first group listed.
  */
 export const severalGroupsRuleSchema = z.enum(['HIGHEST', 'FIRST'], {

@@ -1,6 +1,6 @@
 /**
  * 资助测算事件 — what a subsidy run of the service announces on the bus, and the ids that make a repeat
- * recognisable. Events carry the child's pseudonym and masked ID only (DOMAIN §7): never the ID number,
+ * recognisable. Events carry the child's pseudonym and masked ID only (docs/domain.md §7.1): never the ID number,
  * the name or the school list.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { deriveEventId } from '../../../shared/events/envelope';
 import type { RosterKind } from '../../../shared/roster-kind';
 import { determinedTotals, type SubsidyDecision, type SubsidyRunResult } from './determine';
 
-/** The rosters a run reads; an accepted roster of these kinds also starts a run (issue 7). */
+/** The rosters a run reads; an accepted roster of these kinds also starts a run. */
 export const SUBSIDY_ROSTER_KINDS: ReadonlySet<RosterKind> = new Set([
   'enrollment',
   'poverty',

@@ -2,7 +2,7 @@
  * 测算汇总（按权限） — a run's totals as one caller may see them, with 元 beside every 分.
  *
  * A school sees its own figures (as paying school), a township its township and the schools in it, the
- * county and ops everything (DOMAIN §7: each organisation sees only its own children). Amounts stay
+ * county and ops everything (docs/domain.md §7.3: each organisation sees only its own children). Amounts stay
  * integer 分; the 元 text comes from fenToYuan, never from dividing a float.
  */
 import type { ScopeFilter } from '../../../shared/authz';

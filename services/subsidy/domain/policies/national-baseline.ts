@@ -1,13 +1,13 @@
 /**
  * 国家基础标准 — the national baseline of compulsory-education aid, as a policy document. Provinces build
- * on it (DOMAIN §5: "provinces add to it and some extend it to non-boarders").
+ * on it (docs/domain.md §5.1: provinces add to it, and some extend it to day pupils).
  *
  * Amounts per semester are half the yearly standard (two semesters a year), in 分.
  */
 import { definePolicy, type PolicyCategory } from '../policy';
 
 /**
- * 家庭经济困难学生 — who counts as a child of a family in economic difficulty (DOMAIN §5): 建档立卡/脱贫户,
+ * 家庭经济困难学生 — who counts as a child of a family in economic difficulty (docs/domain.md §5.2): 建档立卡/脱贫户,
  * the three 监测 categories, 低保, 特困供养, 孤儿, 残疾. 事实无人抚养儿童 are included with 孤儿: 民政部等
  * 《关于进一步加强事实无人抚养儿童保障工作的意见》(2019) extends the 孤儿 education aid to them.
  * 留守儿童 is a care category, not an economic one, and is left out.

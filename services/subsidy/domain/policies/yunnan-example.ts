@@ -3,7 +3,7 @@
  * baseline. It is not an official policy of Yunnan or of any region: the amounts above the baseline are
  * illustrative and must be replaced by the province's own document before use.
  *
- * What it shows, each grounded in a practice the seed documents describe:
+ * What it shows, each grounded in a practice the policy documents describe (docs/domain.md §9):
  * - 非寄宿生生活补助: 双江 2020 brings "四类人员" (建档立卡户子女、低保户子女、残疾儿童少年 …) into the living
  *   allowance whether they board or not; here day pupils of families in difficulty get half the boarding
  *   amount (小学 500 元/年, 初中 625 元/年).
