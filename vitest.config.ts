@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { OFFSET_ENV, offsetFromEnv } from './infra/local/test-clock.mjs';
+
+// KCBX_TEST_NOW=2027-01-04T10:00:00+08:00 runs the tests as if that were now (test/clock-setup.ts): read
+// once here, so every test process, worker thread and command shares one clock.
+const clockOffset = offsetFromEnv();
 
 export default defineConfig({
   test: {
@@ -9,11 +14,15 @@ export default defineConfig({
       'cli/**/*.test.ts',
       'test/**/*.test.ts',
     ],
+    setupFiles: ['test/clock-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Lambda runs nodejs22.x; the SDK's notice about Node 20 workstations is noise in test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      // Lambda runs nodejs22.x; the SDK's notice about Node 20 workstations is noise in test output.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(clockOffset === undefined ? {} : { [OFFSET_ENV]: String(clockOffset) }),
+    },
     // exceljs parks worksheets in temporary files (tmp-<pid>-…) and deletes each one when its sheet
     // is done; a skipped sheet's file stream can still be opening then. read-xlsx.ts listens for that
     // stream's error; this is the narrow backstop for the same race, and nothing else is ignored.

@@ -4,6 +4,24 @@ import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../infra/local/local-cloud';
+import { useTestClock } from './clock';
+
+/**
+ * The ceiling for a local-cloud test or hook: the emulators, a synthesis and worker threads that load
+ * their handlers from source take far longer on a loaded two-core machine than on a quiet one. A
+ * ceiling, not a statement about speed: a test that hangs still fails.
+ */
+export const LOCAL_CLOUD_TIMEOUT_MS = 180_000;
+
+export interface LocalCloudFixtureOptions extends Partial<LocalCloudOptions> {
+  /**
+   * When the test file's scenario happens: the clock (of the test, the cloud's functions and emulators,
+   * and the commands it runs) reads this instant when the cloud starts, e.g. 2026-11-20T10:00:00+08:00.
+   * Give it whenever what the test expects depends on the day: case histories are stamped with the time
+   * they are recorded, and "today" bounds statistics, ledgers, terms and ages. Default: the runner's clock.
+   */
+  now?: string;
+}
 
 export interface LocalCloudFixture {
   cloud: LocalCloud;
@@ -16,7 +34,9 @@ export interface LocalCloudFixture {
  * Starts a local cloud on free ports for one test file and stops it afterwards, so test files
  * run in parallel without clashing. Use the returned getter inside tests.
  */
-export function useLocalCloud(options: Partial<LocalCloudOptions> = {}): () => LocalCloudFixture {
+export function useLocalCloud(fixtureOptions: LocalCloudFixtureOptions = {}): () => LocalCloudFixture {
+  const { now, ...options } = fixtureOptions;
+  if (now !== undefined) useTestClock(now);
   let fixture: LocalCloudFixture | undefined;
   beforeAll(async () => {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kcbx-local-'));
@@ -29,12 +49,12 @@ export function useLocalCloud(options: Partial<LocalCloudOptions> = {}): () => L
       dataDir,
     });
     fixture = { cloud, dataDir, logs };
-  });
+  }, LOCAL_CLOUD_TIMEOUT_MS);
   afterAll(async () => {
     if (!fixture) return;
     await fixture.cloud.stop();
     if (!options.dataDir) rmSync(fixture.dataDir, { recursive: true, force: true });
-  });
+  }, LOCAL_CLOUD_TIMEOUT_MS);
   return () => {
     if (!fixture) throw new Error('the local cloud has not started');
     return fixture;
