@@ -15,8 +15,11 @@ export default defineConfig({
       'test/**/*.test.ts',
     ],
     setupFiles: ['test/clock-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Ceilings, not speed requirements: a local cloud (emulators, a synthesis, function workers loading
+    // their handlers from source) or a spawned command takes minutes on a loaded two-core machine. A test
+    // that hangs still fails; tests that need longer say so.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     env: {
       // Lambda runs nodejs22.x; the SDK's notice about Node 20 workstations is noise in test output.

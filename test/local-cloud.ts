@@ -6,13 +6,6 @@ import { afterAll, beforeAll } from 'vitest';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../infra/local/local-cloud';
 import { useTestClock } from './clock';
 
-/**
- * The ceiling for a local-cloud test or hook: the emulators, a synthesis and worker threads that load
- * their handlers from source take far longer on a loaded two-core machine than on a quiet one. A
- * ceiling, not a statement about speed: a test that hangs still fails.
- */
-export const LOCAL_CLOUD_TIMEOUT_MS = 180_000;
-
 export interface LocalCloudFixtureOptions extends Partial<LocalCloudOptions> {
   /**
    * When the test file's scenario happens: the clock (of the test, the cloud's functions and emulators,
@@ -49,22 +42,25 @@ export function useLocalCloud(fixtureOptions: LocalCloudFixtureOptions = {}): ()
       dataDir,
     });
     fixture = { cloud, dataDir, logs };
-  }, LOCAL_CLOUD_TIMEOUT_MS);
+  });
   afterAll(async () => {
     if (!fixture) return;
     await fixture.cloud.stop();
     if (!options.dataDir) rmSync(fixture.dataDir, { recursive: true, force: true });
-  }, LOCAL_CLOUD_TIMEOUT_MS);
+  });
   return () => {
     if (!fixture) throw new Error('the local cloud has not started');
     return fixture;
   };
 }
 
-/** Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs`. */
+/**
+ * Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs` — a ceiling for
+ * deliveries through queues, rules and cold function workers on a loaded machine, not a speed requirement.
+ */
 export async function eventually<T>(
   probe: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -283,7 +283,7 @@ describe('cases on the local cloud', () => {
     );
     expect(trail.Items?.length).toBeGreaterThan(10);
     expect(trail.Items?.[0]).toMatchObject({ action: { S: 'READ' }, fullIds: { BOOL: true } });
-  }, 180_000);
+  });
 
   it('opens one case when two reports for the same child race', async () => {
     const { cloud } = local();
@@ -306,7 +306,7 @@ describe('cases on the local cloud', () => {
     );
     expect(view.body.signals).toHaveLength(2);
     expect(view.body.state).toBe('SUSPECTED');
-  }, 60_000);
+  });
 
   it('opens exactly one case when many signals for a child race on the table itself', async () => {
     const { cloud } = local();
@@ -353,7 +353,7 @@ describe('cases on the local cloud', () => {
         (await listCases(REGION)).find((c) => c.record.child.childKey === child.childKey)!.record.history,
       ),
     ).toEqual(people(cases[0]!.record.history));
-  }, 60_000);
+  });
 
   it('sends the events a crash left in a case outbox on the next sweep', async () => {
     const { cloud } = local();
@@ -393,5 +393,5 @@ describe('cases on the local cloud', () => {
     });
     expect(opened).toHaveLength(1);
     expect((await getCase(record.caseId))!.pending).toHaveLength(0);
-  }, 60_000);
+  });
 });
