@@ -4,6 +4,17 @@ import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../infra/local/local-cloud';
+import { useTestClock } from './clock';
+
+export interface LocalCloudFixtureOptions extends Partial<LocalCloudOptions> {
+  /**
+   * When the test file's scenario happens: the clock (of the test, the cloud's functions and emulators,
+   * and the commands it runs) reads this instant when the cloud starts, e.g. 2026-11-20T10:00:00+08:00.
+   * Give it whenever what the test expects depends on the day: case histories are stamped with the time
+   * they are recorded, and "today" bounds statistics, ledgers, terms and ages. Default: the runner's clock.
+   */
+  now?: string;
+}
 
 export interface LocalCloudFixture {
   cloud: LocalCloud;
@@ -16,7 +27,9 @@ export interface LocalCloudFixture {
  * Starts a local cloud on free ports for one test file and stops it afterwards, so test files
  * run in parallel without clashing. Use the returned getter inside tests.
  */
-export function useLocalCloud(options: Partial<LocalCloudOptions> = {}): () => LocalCloudFixture {
+export function useLocalCloud(fixtureOptions: LocalCloudFixtureOptions = {}): () => LocalCloudFixture {
+  const { now, ...options } = fixtureOptions;
+  if (now !== undefined) useTestClock(now);
   let fixture: LocalCloudFixture | undefined;
   beforeAll(async () => {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'kcbx-local-'));
@@ -41,10 +54,13 @@ export function useLocalCloud(options: Partial<LocalCloudOptions> = {}): () => L
   };
 }
 
-/** Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs`. */
+/**
+ * Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs` — a ceiling for
+ * deliveries through queues, rules and cold function workers on a loaded machine, not a speed requirement.
+ */
 export async function eventually<T>(
   probe: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

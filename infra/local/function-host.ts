@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LocalFunction } from './template';
+import { clockOffsetMs } from './test-clock.mjs';
 
 /** A handler that threw, or timed out: what Lambda reports as a function error. */
 export class FunctionError extends Error {
@@ -42,7 +43,10 @@ const WORKER = path.join(path.dirname(new URL(import.meta.url).pathname), 'funct
 
 /**
  * Runs one function's handler in worker threads, each an isolated execution environment with
- * the function's own environment variables, timeout and one invocation at a time.
+ * the function's own environment variables, timeout and one invocation at a time. A function reads
+ * the same time as the process hosting the cloud: when a test has set that process's clock
+ * (infra/local/test-clock.mjs), each invocation carries the offset, so the functions, the emulators'
+ * signature and expiry checks, the token checks and the scheduler all agree on what "now" is.
  */
 export function createFunctionHost(options: FunctionHostOptions): FunctionHost {
   const { fn } = options;
@@ -69,7 +73,11 @@ export function createFunctionHost(options: FunctionHostOptions): FunctionHost {
 
   const spawn = (): Environment => {
     const worker = new Worker(WORKER, {
-      workerData: { entryPath: path.join(options.projectRoot, fn.entry), handlerExport: fn.handlerExport },
+      workerData: {
+        entryPath: path.join(options.projectRoot, fn.entry),
+        handlerExport: fn.handlerExport,
+        clockOffsetMs: clockOffsetMs(),
+      },
       env: options.env,
       stdout: true,
       stderr: true,
@@ -179,7 +187,8 @@ export function createFunctionHost(options: FunctionHostOptions): FunctionHost {
               reject(e);
             },
           });
-          env.worker.postMessage({ id, event, context });
+          // The function reads the clock of the process hosting the cloud (shifted only by a test clock).
+          env.worker.postMessage({ id, event, context, clockOffsetMs: clockOffsetMs() });
         });
       } finally {
         release(env);

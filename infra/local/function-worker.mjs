@@ -4,7 +4,13 @@
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
+import { clockOffsetMs, shiftClock } from './test-clock.mjs';
 
+// The clock of the process hosting the cloud, shifted only when a test has set it.
+const followHostClock = (offsetMs) => {
+  if (offsetMs || clockOffsetMs()) shiftClock(offsetMs ?? 0);
+};
+followHostClock(workerData.clockOffsetMs);
 register();
 
 const toError = (err) => ({
@@ -25,7 +31,8 @@ try {
   parentPort.postMessage({ type: 'init-error', error: toError(err) });
 }
 
-parentPort.on('message', async ({ id, event, context }) => {
+parentPort.on('message', async ({ id, event, context, clockOffsetMs: offsetMs }) => {
+  followHostClock(offsetMs);
   const deadline = Date.now() + context.timeoutMs;
   const lambdaContext = {
     ...context,

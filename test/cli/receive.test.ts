@@ -40,7 +40,7 @@ async function startReceiver(args: string[]): Promise<Receiver> {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = async (pattern: RegExp) => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (!pattern.test(out)) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in:\n${out}`);
       await new Promise((r) => setTimeout(r, 25));

@@ -62,5 +62,5 @@ export async function onlyCase<T>(cloud: LocalCloud, token: string): Promise<T> 
   return eventually(async () => {
     const res = await callApi<{ cases: T[] }>(cloud, 'GET', '/cases', token);
     return res.body.cases?.length === 1 && res.body.cases[0]!;
-  }, 30_000);
+  });
 }

@@ -7,7 +7,9 @@ import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
 import { callApi, type UploadView, uploadRoster } from './uploads';
 
+// Uploads of the 2026 autumn term: an upload's term, and the ages checked, follow today.
 const local = useLocalCloud({
+  now: '2026-10-15T10:00:00+08:00',
   extend: (stack) =>
     addEventRecorder(stack, 'RosterSubscriber', { source: ['kcbx.roster-intake'] }, 'roster-events'),
 });

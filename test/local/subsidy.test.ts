@@ -6,7 +6,9 @@ import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
 import { callApi, uploadRoster } from './uploads';
 
+// Runs of the 2026 autumn term, the current semester: the policies in force and the ages follow today.
 const local = useLocalCloud({
+  now: '2026-10-15T10:00:00+08:00',
   extend: (stack) =>
     addEventRecorder(stack, 'SubsidySubscriber', { source: ['kcbx.subsidy'] }, 'subsidy-events'),
 });

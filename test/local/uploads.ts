@@ -39,5 +39,5 @@ export async function uploadRoster(
   return eventually(async () => {
     const res = await callApi<UploadView>(cloud, 'GET', `/uploads/${id}`, token);
     return ['accepted', 'rejected', 'superseded'].includes(res.body.status) && res.body;
-  }, 30_000);
+  });
 }

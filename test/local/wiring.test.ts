@@ -66,7 +66,7 @@ describe('the local cloud runs what the template wires', () => {
         new ReceiveMessageCommand({ QueueUrl: queueOf('ThrowawayWorkDlq').url, MaxNumberOfMessages: 10 }),
       );
       return res.Messages?.length ? res.Messages : undefined;
-    }, 40_000);
+    });
     expect(dead.map((m) => JSON.parse(m.Body!))).toEqual([{ n: 2, fail: true }]);
     expect(await queueDepth('ThrowawayWorkQueue')).toBe(0);
     expect(await recorded('consumer')).toHaveLength(2);
