@@ -4,6 +4,7 @@ import { addEventRecorder } from './subscriber';
 import { callApi } from './uploads';
 
 const local = useLocalCloud({
+  now: '2026-10-15T10:00:00+08:00',
   extend: (stack) =>
     addEventRecorder(
       stack,
