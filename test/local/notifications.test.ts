@@ -286,7 +286,8 @@ describe('partner subscriptions on the local cloud', () => {
         { idNumber, causeCategory, priority, note: '家长电话告知' },
         school,
       );
-      expect(res.status).toBe(201);
+      // A report is answered with a receipt (202); it opens a case, as no child here has one.
+      expect(res.status).toBe(202);
     }
     expect(
       (await api<{ overdueEvents: number }>('POST', '/checks/deadlines', { asOf: '2026-03-06' })).body
