@@ -26,7 +26,6 @@ import {
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Notifications } from '../../infra/constructs/notifications';
 import { PROJECT_ROOT } from '../../infra/constructs/service-function';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud';
 import { deliveryEnvelope } from '../../services/notifications/domain/minimise';
@@ -41,7 +40,7 @@ import { callApi } from './uploads';
 const local = useLocalCloud({
   settings: { absenceThreshold: 3 },
   extend: (stack) =>
-    (stack.node.findChild('Notifications') as Notifications).overrideDeliveryPolicy({
+    stack.services.notifications.overrideDeliveryPolicy({
       maxAttempts: 2,
       backoffSeconds: 1,
       maxBackoffSeconds: 2,
