@@ -14,9 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CfnTemplate, Resource } from './template';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { CfnTemplate, Json, Resource } from './template';
 
 const NESTED_STACK_TYPE = 'AWS::CloudFormation::Stack';
 /** Where `cdk synth` names a nested stack's template file (relative to the cloud assembly) on its resource. */

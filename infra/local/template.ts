@@ -1,12 +1,13 @@
 /**
- * Reads a synthesized CloudFormation template into the model the local cloud runs. Everything
- * the local cloud wires comes from here, so a table, queue, rule, route or event source mapping
- * added in CDK runs locally without any change to the local cloud.
+ * Reads a synthesized CloudFormation template (its nested stacks folded in by nested-stacks.ts) into
+ * the model the local cloud runs. Everything the local cloud wires comes from here, so a table,
+ * queue, rule, route or event source mapping added in CDK runs locally without any change to the
+ * local cloud.
  */
 
 import { NESTED_STACK_METADATA } from './nested-stacks';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export interface Resource {
   Type: string;
   Properties?: Record<string, Json>;
