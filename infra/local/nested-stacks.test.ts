@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub texts are written with ${…}.
 import { describe, expect, it } from 'vitest';
 import { foldNestedStacks, NESTED_STACK_METADATA } from './nested-stacks';
 import type { CfnTemplate } from './template';
@@ -55,6 +56,9 @@ const service = {
 } as unknown as CfnTemplate;
 
 const templates: Record<string, CfnTemplate> = { 'service.json': service };
+/** The environment variables of the function Fn in a folded template. */
+const environmentOf = (t: CfnTemplate) =>
+  (t.Resources.Fn!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 const load = (_id: string, r: { Metadata?: Record<string, unknown> }) =>
   templates[String(r.Metadata?.['aws:asset:path'])]!;
 
@@ -76,7 +80,7 @@ describe('folding nested stacks into their parent', () => {
   });
 
   it('gives a parameter the value the parent passes, or its default', () => {
-    const env = (r.Fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = environmentOf(folded);
     expect(env.TABLE).toEqual({ Ref: 'Table' });
     expect(env.INDEX).toEqual({
       'Fn::Sub': ['${tableArn}/index/*', { tableArn: { 'Fn::GetAtt': ['Table', 'Arn'] } }],
@@ -85,7 +89,7 @@ describe('folding nested stacks into their parent', () => {
   });
 
   it('renames a nested resource whose logical id the parent already uses, and every reference to it', () => {
-    const env = (r.Fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = environmentOf(folded);
     expect(env.OTHER).toEqual({ 'Fn::GetAtt': ['ServiceQueue', 'Arn'] });
     expect(env.QUEUE).toEqual({ Ref: 'WorkQueue' });
     expect(env.SELF).toEqual({ 'Fn::Sub': '${WorkQueue.Arn}' });
@@ -108,8 +112,7 @@ describe('folding nested stacks into their parent', () => {
       load,
     );
     expect(twice.Resources.WorkQueue?.Metadata?.[NESTED_STACK_METADATA]).toBe('Outer/Inner/Deep');
-    const env = (twice.Resources.Fn?.Properties?.Environment as { Variables: Record<string, unknown> })
-      .Variables;
+    const env = environmentOf(twice);
     expect(env.TABLE).toBe('local-table');
   });
 
