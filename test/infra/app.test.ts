@@ -38,25 +38,19 @@ const good = {
 };
 
 describe('infra/app.ts with an operations team’s own configuration', () => {
-  it(
-    'fails with a clear message for an unknown region code and a missing issuer',
-    () => {
-      const result = synthWith([{ ...good, regionCode: '990124', identity: { audience: ['kcbx-api'] } }]);
-      expect(result.status).toBe(1);
-      expect(result.stderr).toContain('Invalid deployment configuration');
-      expect(result.stderr).toContain('0.regionCode: unknown region code');
-      expect(result.stderr).toContain('0.identity.issuer: missing or invalid identity.issuer');
-    },
-    SYNTH_TIMEOUT_MS,
-  );
+  it('fails with a clear message for an unknown region code and a missing issuer', {
+    timeout: SYNTH_TIMEOUT_MS,
+  }, () => {
+    const result = synthWith([{ ...good, regionCode: '990124', identity: { audience: ['kcbx-api'] } }]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid deployment configuration');
+    expect(result.stderr).toContain('0.regionCode: unknown region code');
+    expect(result.stderr).toContain('0.identity.issuer: missing or invalid identity.issuer');
+  });
 
-  it(
-    'synthesizes the stacks of a valid configuration',
-    () => {
-      const result = synthWith([good]);
-      expect(result.stderr).toBe('');
-      expect(result.status).toBe(0);
-    },
-    SYNTH_TIMEOUT_MS,
-  );
+  it('synthesizes the stacks of a valid configuration', { timeout: SYNTH_TIMEOUT_MS }, () => {
+    const result = synthWith([good]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
 });
