@@ -1,5 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -68,14 +67,23 @@ export class Api extends Construct {
     new CfnOutput(this, 'Url', { value: this.httpApi.apiEndpoint, description: 'kcbx HTTP API' });
   }
 
-  /** Adds a route served by a function; every route goes through the JWT authorizer. */
+  /**
+   * Adds a route served by a function; every route goes through the JWT authorizer. The route, its
+   * integration and Lambda's permission for it live in the stack of the function (a service's own nested
+   * stack), beside what they serve; the API, its stage and its authorizer stay in the regional stack.
+   */
   route(method: apigw.HttpMethod, path: string, fn: lambda.IFunction, name: string): void {
-    this.httpApi.addRoutes({
-      path,
-      methods: [method],
+    const stack = Stack.of(fn);
+    const routes = (stack.node.tryFindChild(ROUTES) as Construct | undefined) ?? new Construct(stack, ROUTES);
+    new apigw.HttpRoute(routes, name, {
+      httpApi: this.httpApi,
+      routeKey: apigw.HttpRouteKey.with(path, method),
       integration: new HttpLambdaIntegration(`${name}Integration`, fn, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       }),
     });
   }
 }
+
+/** The construct, in each stack that serves routes, that holds them. */
+const ROUTES = 'Routes';

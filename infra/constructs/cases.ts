@@ -101,7 +101,7 @@ export class Cases extends Construct {
     const open = writer(
       fn('Open', 'api', 'openHandler', 'POST /cases: a manual report opens or joins a case'),
     );
-    data.pseudonymSecret.grantRead(open);
+    data.grantReadSecret(data.pseudonymSecret, open);
     api.route(HttpMethod.POST, '/cases', open, 'OpenCase');
     const list = fn('List', 'api', 'listHandler', 'GET /cases: cases of the caller, with filters');
     const get = fn('Get', 'api', 'getHandler', 'GET /cases/{id}: a case with its history');
@@ -116,7 +116,7 @@ export class Cases extends Construct {
     // Attendance: one school day, and the daily rule at the region's cut-off.
     const record = fn('RecordAttendance', 'attendance', 'recordHandler', 'POST /attendance: one school day');
     data.table.grantReadWriteData(record);
-    data.pseudonymSecret.grantRead(record);
+    data.grantReadSecret(data.pseudonymSecret, record);
     api.route(HttpMethod.POST, '/attendance', record, 'RecordAttendance');
     const check = writer(
       fn(
@@ -246,9 +246,17 @@ export class Cases extends Construct {
       f.addEnvironment('KCBX_DOCUMENTS_QUEUE_URL', documentRequests.queue.queueUrl);
       documentRequests.queue.grantSendMessages(f);
     }
-    // GET /cases/{id}/documents/{documentId}: a 5-minute link, served by the function of GET /cases/{id}.
-    data.grantReadObjects(get, 'reports/');
-    api.route(HttpMethod.GET, '/cases/{id}/documents/{documentId}', get, 'GetCaseDocument');
+    // GET /cases/{id}/documents/{documentId}: a 5-minute link to one of them; the download is audited.
+    const documentLink = fn(
+      'DocumentLink',
+      'api',
+      'documentHandler',
+      'GET /cases/{id}/documents/{documentId}: a link to one document of a case',
+    );
+    data.table.grantReadData(documentLink);
+    grantAuditWrite(documentLink);
+    data.grantReadObjects(documentLink, 'reports/');
+    api.route(HttpMethod.GET, '/cases/{id}/documents/{documentId}', documentLink, 'GetCaseDocument');
   }
 }
 

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { kmsViaService } from '../config/partition';
 import type { Deployment } from '../config/schema';
 import { DurableQueue } from './durable-queue';
 
@@ -26,8 +27,6 @@ export interface DataLayerProps {
 export class DataLayer extends Construct {
   /** Single-table store: pk/sk plus two overloaded indexes (gsi1, gsi2) and a TTL attribute. */
   readonly table: dynamodb.Table;
-  /** Powertools idempotency records: one per processed message / request, expiring by TTL. */
-  readonly idempotencyTable: dynamodb.Table;
   /** Who read or changed which child's record (个人信息保护法: an audit trail). */
   readonly auditTable: dynamodb.Table;
   readonly rosterBucket: s3.Bucket;
@@ -37,11 +36,15 @@ export class DataLayer extends Construct {
   readonly busDeadLetters: DurableQueue;
   /** HMAC key for child pseudonyms (c_…): keys, events and logs never carry a raw ID number. */
   readonly pseudonymSecret: secrets.Secret;
+  private readonly key: kms.IKey;
+  private readonly awsRegion: string;
 
   constructor(scope: Construct, id: string, props: DataLayerProps) {
     super(scope, id);
     const { deployment, key, removalPolicy } = props;
     const stack = Stack.of(this);
+    this.key = key;
+    this.awsRegion = deployment.aws.region;
 
     const tableDefaults = {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -66,11 +69,6 @@ export class DataLayer extends Construct {
         sortKey: { name: `${index}sk`, type: S },
       });
     }
-    this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
-      ...tableDefaults,
-      partitionKey: { name: 'id', type: S },
-      timeToLiveAttribute: 'expiration',
-    });
     this.auditTable = new dynamodb.Table(this, 'Audit', {
       ...tableDefaults,
       partitionKey: { name: 'pk', type: S },
@@ -222,6 +220,27 @@ export class DataLayer extends Construct {
         true,
       );
     }
+  }
+
+  /**
+   * Lets `grantee` read `secret` (the pseudonym key, or another secret under the deployment key) through
+   * Secrets Manager, as `secret.grantRead` does, but with both statements on the grantee's own policy:
+   * `grantRead` names the grantee's role in the key policy, and a service stack's role in the regional
+   * stack's key policy is a dependency cycle (the service stack is created after the key it uses). The
+   * key policy lets the account's IAM policies grant the key's use.
+   */
+  grantReadSecret(secret: secrets.ISecret, grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resourceArns: [secret.secretArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': kmsViaService('secretsmanager', this.awsRegion) } },
+    });
   }
 
   /** Lets `grantee` read objects under `prefix` (any version), and decrypt them: nothing else. */

@@ -29,8 +29,9 @@ export class NotificationPeople extends Construct {
     const { data, api, deployment } = platform;
     const stack = Stack.of(this);
 
-    // The key that seals each person's channel and address (contacts-repo.ts explains the envelope).
-    const contactsKey = new secrets.Secret(this, 'ContactsKey', {
+    // The key that seals each person's channel and address (contacts-repo.ts explains the envelope). It
+    // stays in the regional stack with the table it protects: a new key would orphan every stored contact.
+    const contactsKey = new secrets.Secret(platform.stateful(id), 'ContactsKey', {
       description:
         'Seals the contact addresses of the people told about cases (AES-256-GCM, key derived by HKDF).',
       encryptionKey: platform.key,
@@ -60,7 +61,7 @@ export class NotificationPeople extends Construct {
     const fn = serviceFunctions(this, platform, 'notifications', environment);
     const sender = (f: lambda.Function) => {
       data.table.grantReadWriteData(f);
-      contactsKey.grantRead(f);
+      data.grantReadSecret(contactsKey, f);
       if (channels.includes('sms')) {
         // Publishing to a phone number has no resource ARN; NotResource excludes every topic and
         // endpoint, so this grant can send text messages and nothing else.
@@ -157,7 +158,7 @@ export class NotificationPeople extends Construct {
       'PUT /contacts: registers a person and channel',
     );
     data.table.grantWriteData(register);
-    contactsKey.grantRead(register);
+    data.grantReadSecret(contactsKey, register);
     api.route(HttpMethod.PUT, '/contacts', register, 'PutContact');
     const outbox = fn('Outbox', 'outbox', 'listHandler', 'GET /outbox: messages sent and waiting');
     data.table.grantReadData(outbox);

@@ -97,7 +97,7 @@ export class RosterIntake extends Construct {
     data.grantReadObjects(worker, 'incoming/');
     data.grantWriteObjects(worker, 'reports/');
     data.bus.grantPutEventsTo(worker);
-    data.pseudonymSecret.grantRead(worker);
+    data.grantReadSecret(data.pseudonymSecret, worker);
 
     this.intakeQueue = new DurableQueue(this, 'Intake', {
       key: platform.key,

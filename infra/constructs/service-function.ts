@@ -60,6 +60,7 @@ export const LAMBDA_TASK_ROOT = '/var/task';
  * A Lambda function with the house defaults: ESM bundle built by esbuild (minified, tree-shaken,
  * only the SDK clients it imports), ARM64, nodejs22.x, X-Ray active tracing where the partition offers
  * it, Powertools settings, its own KMS-encrypted log group, and a role that can write only to that log group.
+ * Its errors are watched by its service's alarm (`alarmOnFunctionErrors`), not by one alarm each.
  */
 export class ServiceFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
@@ -136,15 +137,6 @@ export class ServiceFunction extends Construct {
     });
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
 
-    const errors = new cloudwatch.Alarm(this, 'Errors', {
-      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${props.service} ${id} failed: read its log group for the error.`,
-    });
-    errors.addAlarmAction(new actions.SnsAction(platform.alarmTopic));
-
     NagSuppressions.addResourceSuppressions(
       role,
       [
@@ -203,4 +195,53 @@ export function serviceFunctions(
       timeout,
       memorySize,
     }).fn;
+}
+
+/** CloudWatch's hard limit on the metrics one metric-math alarm may read. */
+export const METRICS_PER_ALARM = 10;
+
+/**
+ * The errors alarms of one service, `<service>Errors` (then `<service>Errors2` …): the `Errors` of its
+ * functions summed by a metric-math expression, one alarm per ten functions (CloudWatch's limit), each
+ * metric labelled with its function so that the alarm's graph shows which one failed. An operator is paged once for a failing service rather than
+ * once per function, and the template holds one alarm where it held ten.
+ */
+export function alarmOnFunctionErrors(
+  scope: Construct,
+  service: string,
+  functions: readonly { label: string; fn: lambda.IFunction }[],
+  alarmTopic: Platform['alarmTopic'],
+): cloudwatch.Alarm[] {
+  const alarms: cloudwatch.Alarm[] = [];
+  const parts = Math.ceil(functions.length / METRICS_PER_ALARM);
+  for (let part = 0; part < parts; part++) {
+    const watched = functions.slice(part * METRICS_PER_ALARM, (part + 1) * METRICS_PER_ALARM);
+    const ids = watched.map((_, i) => `f${i}`);
+    const errors = new cloudwatch.MathExpression({
+      // FILL: a function that was not invoked reports no datapoint, which must not hide another's error.
+      expression: `SUM(FILL([${ids.join(', ')}], 0))`,
+      usingMetrics: Object.fromEntries(
+        watched.map(({ label, fn }, i) => [
+          ids[i],
+          fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum', label }),
+        ]),
+      ),
+      period: Duration.minutes(5),
+      label: `${service}: errors of ${watched.length} functions`,
+    });
+    const alarm = new cloudwatch.Alarm(scope, `${service}Errors${part === 0 ? '' : part + 1}`, {
+      metric: errors,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        `${service}: a function failed in the last 5 minutes` +
+        `${parts > 1 ? ` (functions ${part * METRICS_PER_ALARM + 1}–${part * METRICS_PER_ALARM + watched.length} of ${functions.length})` : ''}. ` +
+        `The alarm graph shows the errors of each of ${watched.map((w) => w.label).join(', ')}: read the log group of the one that failed.`,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(alarmTopic));
+    alarms.push(alarm);
+  }
+  return alarms;
 }

@@ -12,6 +12,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { ASSET_RESOURCE_METADATA_ENABLED_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { importJWK, jwtVerify } from 'jose';
 import type { RegionSettings } from '../../shared/region-settings';
 import { buildApp } from '../build-app';
@@ -24,6 +25,7 @@ import { startEmulators } from './emulators';
 import { createEventRouter, type PutEventsEntry } from './event-router';
 import { createFunctionHost, type FunctionHost } from './function-host';
 import { createHttpApiHandler, type VerifyToken } from './http-api';
+import { foldNestedStacks, nestedTemplatesIn } from './nested-stacks';
 import { LOCAL_CREDENTIALS, type LocalClients, localClients, provision } from './provision';
 import { queuePolicyAdmits } from './queue-policy';
 import { createRuntimeRules } from './runtime-rules';
@@ -80,7 +82,10 @@ const local = () => {
   return d;
 };
 
-/** Synthesizes the local stack exactly as `cdk synth` would (functions run from source, so no bundling). */
+/**
+ * Synthesizes the local stack exactly as `cdk synth` would (functions run from source, so no bundling),
+ * and gives its template with the nested stacks folded in.
+ */
 export function synthesizeLocalTemplate(
   outdir: string,
   extend?: (stack: RegionStack) => void,
@@ -92,7 +97,12 @@ export function synthesizeLocalTemplate(
   const deployment = local();
   const { app, stacks } = buildApp([{ ...deployment, settings: { ...deployment.settings, ...settings } }], {
     outdir,
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+    // As `cdk synth` does, the assembly names each nested stack's template file on its resource.
+    context: {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
+    },
   });
   const stack = stacks[0]!;
   extend?.(stack);
@@ -107,7 +117,8 @@ export function synthesizeLocalTemplate(
   return {
     stackName: stack.stackName,
     region: local().aws.region,
-    template: artifact.template as CfnTemplate,
+    // The deployment as one template: its service stacks folded into the regional stack.
+    template: foldNestedStacks(artifact.template as CfnTemplate, nestedTemplatesIn(assembly.directory)),
   };
 }
 

@@ -1,17 +1,23 @@
 /**
- * Reads a synthesized CloudFormation template into the model the local cloud runs. Everything
- * the local cloud wires comes from here, so a table, queue, rule, route or event source mapping
- * added in CDK runs locally without any change to the local cloud.
+ * Reads a synthesized CloudFormation template (its nested stacks folded in by nested-stacks.ts) into
+ * the model the local cloud runs. Everything the local cloud wires comes from here, so a table,
+ * queue, rule, route or event source mapping added in CDK runs locally without any change to the
+ * local cloud.
  */
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-interface Resource {
+import { NESTED_STACK_METADATA } from './nested-stacks';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export interface Resource {
   Type: string;
   Properties?: Record<string, Json>;
   Metadata?: Record<string, Json>;
+  DependsOn?: string | string[];
 }
 export interface CfnTemplate {
   Resources: Record<string, Resource>;
+  Parameters?: Record<string, { Type?: string; Default?: Json }>;
+  Outputs?: Record<string, { Value: Json }>;
 }
 
 export interface LocalEndpoints {
@@ -126,6 +132,8 @@ export interface LocalModel {
   rules: LocalRule[];
   routes: LocalRoute[];
   s3Notifications: LocalS3Notification[];
+  /** The nested stacks folded into the template (foldNestedStacks): each with the logical ids it held. */
+  nestedStacks: { logicalId: string; resources: string[] }[];
 }
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -145,6 +153,12 @@ export function readTemplate(
   const refs = new Map<string, string>();
   const atts = new Map<string, Record<string, string>>();
   const resources = Object.entries(template.Resources);
+  const nested = resources.find(([, r]) => r.Type === 'AWS::CloudFormation::Stack');
+  if (nested) {
+    throw new Error(
+      `Nested stack ${nested[0]} is not folded in: read the template through foldNestedStacks first.`,
+    );
+  }
 
   // First pass: the physical identity of every resource, as CloudFormation would report it.
   for (const [id, r] of resources) {
@@ -304,7 +318,15 @@ export function readTemplate(
     rules: [],
     routes: [],
     s3Notifications: [],
+    nestedStacks: [],
   };
+  for (const [id, r] of resources) {
+    const from = r.Metadata?.[NESTED_STACK_METADATA];
+    if (typeof from !== 'string') continue;
+    const stack = model.nestedStacks.find((s) => s.logicalId === from);
+    if (stack) stack.resources.push(id);
+    else model.nestedStacks.push({ logicalId: from, resources: [id] });
+  }
   const integrations = new Map<string, string>();
   const authorizers = new Map<string, NonNullable<LocalRoute['authorizer']>>();
   const routeResources: Resource[] = [];

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { featuresOf, regionalServicePrincipal } from '../config/partition';
 import type { Deployment } from '../config/schema';
 import { Api } from '../constructs/api';
@@ -15,14 +15,30 @@ import { Observability } from '../constructs/observability';
 import type { Platform } from '../constructs/platform';
 import { RosterIntake } from '../constructs/roster-intake';
 import { Subsidy } from '../constructs/subsidy';
+import { ServiceStack } from './service-stack';
 
 export interface RegionStackProps extends StackProps {
   deployment: Deployment;
 }
 
-/** One deployment of kcbx: the shared data layer, the API and the services of one region. */
+/** The service constructs of a deployment, each in its service's nested stack. */
+export interface Services {
+  identity: Identity;
+  rosterIntake: RosterIntake;
+  comparison: Comparison;
+  cases: Cases;
+  subsidy: Subsidy;
+  notificationPeople: NotificationPeople;
+  notifications: Notifications;
+}
+
+/**
+ * One deployment of kcbx: the platform (key, tables, bucket, bus and archive, HTTP API, alarm topic) in
+ * this stack, and each service in a nested stack of its own (`addService`).
+ */
 export class RegionStack extends Stack {
   readonly platform: Platform;
+  readonly services: Services;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -61,15 +77,34 @@ export class RegionStack extends Stack {
       removalPolicy,
     });
     const api = new Api(this, 'Api', { deployment, key, removalPolicy });
-    this.platform = { deployment, key, removalPolicy, alarmTopic: observability.alarmTopic, data, api };
+    this.platform = {
+      deployment,
+      key,
+      removalPolicy,
+      alarmTopic: observability.alarmTopic,
+      data,
+      api,
+      stateful: (scopeId) =>
+        (this.node.tryFindChild(scopeId) as Construct | undefined) ?? new Construct(this, scopeId),
+    };
 
-    new Identity(this, 'Identity', this.platform);
-    new RosterIntake(this, 'RosterIntake', this.platform);
-    new Comparison(this, 'Comparison', this.platform);
-    new Cases(this, 'Cases', this.platform);
-    new Subsidy(this, 'Subsidy', this.platform);
-    new NotificationPeople(this, 'NotificationPeople', this.platform);
-    new Notifications(this, 'Notifications', this.platform);
+    // Each service construct keeps the id it had in the regional stack, so its resources keep their logical ids.
+    const platform = this.platform;
+    this.services = {
+      identity: this.addService('Identity', (scope) => new Identity(scope, 'Identity', platform)),
+      rosterIntake: this.addService(
+        'RosterIntake',
+        (scope) => new RosterIntake(scope, 'RosterIntake', platform),
+      ),
+      comparison: this.addService('Comparison', (scope) => new Comparison(scope, 'Comparison', platform)),
+      cases: this.addService('Cases', (scope) => new Cases(scope, 'Cases', platform)),
+      subsidy: this.addService('Subsidy', (scope) => new Subsidy(scope, 'Subsidy', platform)),
+      // Partner subscriptions and notices to people: one service, two constructs, one stack.
+      ...this.addService('Notifications', (scope) => ({
+        notificationPeople: new NotificationPeople(scope, 'NotificationPeople', platform),
+        notifications: new Notifications(scope, 'Notifications', platform),
+      })),
+    };
 
     // The China regions offer no tags on Lambda event source mappings: there, those are left untagged.
     const untaggable = featuresOf(deployment.aws.region).eventSourceMappingTags
@@ -77,5 +112,17 @@ export class RegionStack extends Stack {
       : ['AWS::Lambda::EventSourceMapping'];
     Tags.of(this).add('kcbx:deployment', deployment.id, { excludeResourceTypes: untaggable });
     Tags.of(this).add('kcbx:region-code', deployment.regionCode, { excludeResourceTypes: untaggable });
+  }
+
+  /**
+   * Adds a service in a nested stack of its own, `<service>Stack`: `build` makes the service's constructs
+   * in the scope it is given (functions, queues, rules, routes), and then every function of the stack is
+   * watched by the service's errors alarms.
+   */
+  addService<T>(service: string, build: (scope: Construct) => T): T {
+    const stack = new ServiceStack(this, `${service}Stack`, { platform: this.platform, service });
+    const built = build(stack);
+    stack.alarmOnFunctionErrors();
+    return built;
   }
 }

@@ -7,6 +7,9 @@ import { PROJECT_ROOT } from '../../infra/constructs/service-function';
 
 const cdkContext = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
 
+/** A child synthesis of every stack, nested ones included, can take a minute on a loaded machine. */
+const SYNTH_TIMEOUT_MS = 240_000;
+
 /** Runs infra/app.ts as `cdk synth` does, with a deployment list from a JSON file. */
 function synthWith(config: unknown) {
   const dir = mkdtempSync(path.join(tmpdir(), 'kcbx-config-'));
@@ -22,7 +25,7 @@ function synthWith(config: unknown) {
       CDK_CONTEXT_JSON: JSON.stringify({ ...cdkContext, 'aws:cdk:bundling-stacks': [] }),
     },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: SYNTH_TIMEOUT_MS,
   });
 }
 
@@ -35,7 +38,9 @@ const good = {
 };
 
 describe('infra/app.ts with an operations team’s own configuration', () => {
-  it('fails with a clear message for an unknown region code and a missing issuer', () => {
+  it('fails with a clear message for an unknown region code and a missing issuer', {
+    timeout: SYNTH_TIMEOUT_MS,
+  }, () => {
     const result = synthWith([{ ...good, regionCode: '990124', identity: { audience: ['kcbx-api'] } }]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid deployment configuration');
@@ -43,7 +48,7 @@ describe('infra/app.ts with an operations team’s own configuration', () => {
     expect(result.stderr).toContain('0.identity.issuer: missing or invalid identity.issuer');
   });
 
-  it('synthesizes the stacks of a valid configuration', () => {
+  it('synthesizes the stacks of a valid configuration', { timeout: SYNTH_TIMEOUT_MS }, () => {
     const result = synthWith([good]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -61,8 +61,36 @@ describe.each(synthStacks(deployments))(
       ]);
     });
 
-    it('stays within CloudFormation’s 500 resources a stack', () => {
-      expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(500);
+    it('serves a case and a link to one of its documents from two functions, each with only its own grants', () => {
+      const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+      const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
+      const allFunctions = resourcesOf(template, 'AWS::Lambda::Function');
+      const served = (routeKey: string) => {
+        const route = routes.find((r) => r.Properties?.RouteKey === routeKey)!;
+        const integrationId = JSON.stringify(route.Properties?.Target).match(/"Ref":"([^"]+)"/)![1]!;
+        const uri = JSON.stringify(integrations[integrationId]!.Properties?.IntegrationUri);
+        const fnId = uri.match(/"Fn::GetAtt":\["([^"]+)"/)![1]!;
+        return { id: fnId, handler: String(allFunctions[fnId]!.Properties?.Handler) };
+      };
+      const view = served('GET /cases/{id}');
+      const link = served('GET /cases/{id}/documents/{documentId}');
+      expect(view.handler).toBe('index.getHandler');
+      expect(link.handler).toBe('index.documentHandler');
+      expect(link.id).not.toBe(view.id);
+      // Only the link signs a download of reports/: the case view reads no object.
+      const grants = (fnId: string) => {
+        const role = JSON.stringify(allFunctions[fnId]!.Properties?.Role).match(
+          /"Fn::GetAtt":\["([^"]+)"/,
+        )![1]!;
+        return JSON.stringify(
+          Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+            JSON.stringify(p.Properties?.Roles).includes(`"${role}"`),
+          ),
+        );
+      };
+      expect(grants(link.id)).toContain('/reports/*');
+      expect(grants(view.id)).not.toContain('s3:GetObject');
+      for (const f of [view, link]) expect(grants(f.id)).toContain('dynamodb:PutItem'); // the audit trail
     });
   },
 );

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { describe, expect, it } from 'vitest';
 import { deployments } from '../../infra/config/deployments';
@@ -36,15 +36,167 @@ describe('the CDK app', () => {
   });
 });
 
-describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, template, annotations }) => {
+/** The service stacks of every deployment, by construct id: the platform stays in the regional stack. */
+const SERVICE_STACKS = [
+  'IdentityStack',
+  'RosterIntakeStack',
+  'ComparisonStack',
+  'CasesStack',
+  'SubsidyStack',
+  'NotificationsStack',
+];
+
+/** CloudFormation's limit of resources in one template, and the share of it a template may use here. */
+const CLOUDFORMATION_RESOURCE_LIMIT = 500;
+const RESOURCE_BUDGET = CLOUDFORMATION_RESOURCE_LIMIT / 2;
+
+const resourceCount = (template: Template) => Object.keys(template.toJSON().Resources).length;
+
+/** Logical ids of the resources a resource refers to or waits on, in its own template. */
+function dependenciesOf(resource: { Properties?: unknown; DependsOn?: string | string[] }): Set<string> {
+  const ids = referencedIds(resource.Properties ?? {});
+  for (const id of [resource.DependsOn ?? []].flat()) ids.add(id);
+  return ids;
+}
+
+describe.each(synthesized)('the templates of $stack.stackName', ({ parent, nested }) => {
+  it('keep the platform in the regional stack and each service in a nested stack of its own', () => {
+    expect(nested.map((n) => n.id)).toEqual(SERVICE_STACKS);
+    parent.resourceCountIs('AWS::CloudFormation::Stack', SERVICE_STACKS.length);
+    // The platform: key, tables, bucket, bus and archive, API with its stage and authorizer, alarm topic.
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::SNS::Topic',
+      'AWS::S3::Bucket',
+      'AWS::Events::EventBus',
+      'AWS::Events::Archive',
+      'AWS::ApiGatewayV2::Api',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::ApiGatewayV2::Authorizer',
+    ])
+      expect(Object.keys(resourcesOf(parent, type)).length, type).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(resourcesOf(parent, 'AWS::DynamoDB::Table')).length).toBe(2);
+    // No service code or wiring: only CDK's helper that configures the bucket's notifications at deploy time.
+    expect(Object.keys(resourcesOf(parent, 'AWS::Lambda::Function'))).toEqual([
+      expect.stringMatching(/^BucketNotificationsHandler/),
+    ]);
+    for (const type of [
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Integration',
+      'AWS::Lambda::Permission',
+      'AWS::Events::Rule',
+      'AWS::Lambda::EventSourceMapping',
+    ])
+      parent.resourceCountIs(type, 0);
+    for (const { id, template } of nested) {
+      expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function')).length, id).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(
+        Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).length,
+        id,
+      ).toBeGreaterThanOrEqual(1);
+      for (const type of [
+        'AWS::KMS::Key',
+        'AWS::DynamoDB::Table',
+        'AWS::S3::Bucket',
+        'AWS::ApiGatewayV2::Api',
+      ])
+        template.resourceCountIs(type, 0);
+    }
+  });
+
+  it('stay under half of CloudFormation’s 500 resources, each of them', () => {
+    const counts = Object.fromEntries([
+      ['(regional stack)', resourceCount(parent)],
+      ...nested.map((n) => [n.id, resourceCount(n.template)]),
+    ]);
+    for (const [id, count] of Object.entries(counts))
+      expect(count, `${id}: ${JSON.stringify(counts)}`).toBeLessThan(RESOURCE_BUDGET);
+  });
+
+  it('give each route, its integration and its permission to the service stack of the function behind it', () => {
+    for (const { id, template } of nested) {
+      const functions = new Set(Object.keys(resourcesOf(template, 'AWS::Lambda::Function')));
+      const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+      const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
+      const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission'));
+      for (const route of routes) {
+        const target = [...referencedIds(route.Properties?.Target)];
+        expect(target.length, `${id} ${route.Properties?.RouteKey}`).toBe(1);
+        const integration = integrations[target[0]!]!;
+        const [fn] = [...referencedIds(integration.Properties?.IntegrationUri)];
+        expect(functions.has(fn!), `${id} ${route.Properties?.RouteKey} is served by ${fn}`).toBe(true);
+        expect(
+          permissions.some(
+            (p) =>
+              p.Properties?.Principal === 'apigateway.amazonaws.com' &&
+              referencedIds(p.Properties?.FunctionName).has(fn!),
+          ),
+          `${id}: API Gateway may invoke ${fn}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('have no dependency cycle between the regional stack and a service stack', () => {
+    const resources = parent.toJSON().Resources as Record<
+      string,
+      { Properties?: unknown; DependsOn?: string[] }
+    >;
+    // Depth-first search for a resource that, through what it refers to, waits on itself.
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (id: string, path: string[]) => {
+      if (state.get(id) === 'done' || !resources[id]) return;
+      if (state.get(id) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(id)), id].join(' → '));
+        return;
+      }
+      state.set(id, 'visiting');
+      for (const next of dependenciesOf(resources[id]!)) visit(next, [...path, id]);
+      state.set(id, 'done');
+    };
+    for (const id of Object.keys(resources)) visit(id, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('watch every function of a service with the service’s errors alarms, ten functions an alarm at most', () => {
+    for (const { id, template } of nested) {
+      const functions = Object.keys(resourcesOf(template, 'AWS::Lambda::Function'));
+      const errorAlarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) =>
+        (a.Properties?.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[] | undefined)?.some(
+          (m) => m.MetricStat?.Metric.MetricName === 'Errors',
+        ),
+      );
+      expect(errorAlarms.length, id).toBe(Math.ceil(functions.length / 10));
+      const watched = errorAlarms.flatMap((a) => {
+        const metrics = (
+          a.Properties!.Metrics as { MetricStat?: { Metric: { Dimensions: unknown } } }[]
+        ).filter((m) => m.MetricStat);
+        expect(metrics.length).toBeLessThanOrEqual(10);
+        return metrics.flatMap((m) => [...referencedIds(m.MetricStat!.Metric.Dimensions)]);
+      });
+      expect(watched.sort(), id).toEqual([...functions].sort());
+    }
+  });
+});
+
+describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, template, nagFindings }) => {
   const keyId = keyLogicalId(template);
 
-  it('passes cdk-nag AwsSolutions with no unsuppressed error or warning', () => {
-    const findings = [
-      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-    ].map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
-    expect(findings).toEqual([]);
+  it('passes cdk-nag AwsSolutions with no unsuppressed error or warning, in every nested stack too', () => {
+    expect(nagFindings).toEqual([]);
+  });
+
+  it('keeps no table it does not use (no idempotency table: the consumers are idempotent by design)', () => {
+    const tables = resourcesOf(template, 'AWS::DynamoDB::Table');
+    expect(Object.keys(tables).filter((id) => /Idempotency/i.test(id))).toEqual([]);
+    // Each table is named in the environment of a function.
+    const environments = JSON.stringify(
+      Object.values(resourcesOf(template, 'AWS::Lambda::Function')).map((f) => f.Properties?.Environment),
+    );
+    for (const id of Object.keys(tables)) expect(environments, id).toContain(`"Ref":"${id}"`);
   });
 
   it('rotates its customer-managed key', () => {
@@ -53,7 +205,7 @@ describe.each(synthesized)('stack $stack.stackName', ({ stack, deployment, templ
 
   it('keeps every table on demand, point-in-time recoverable and encrypted with the customer key', () => {
     const tables = resourcesOf(template, 'AWS::DynamoDB::Table');
-    expect(Object.keys(tables).length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(tables).length).toBeGreaterThanOrEqual(2);
     for (const table of Object.values(tables)) {
       const p = table.Properties!;
       expect(p.BillingMode).toBe('PAY_PER_REQUEST');

@@ -26,7 +26,6 @@ import {
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Notifications } from '../../infra/constructs/notifications';
 import { PROJECT_ROOT } from '../../infra/constructs/service-function';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud';
 import { deliveryEnvelope } from '../../services/notifications/domain/minimise';
@@ -44,7 +43,7 @@ const local = useLocalCloud({
   now: '2026-03-09T10:00:00+08:00',
   settings: { absenceThreshold: 3 },
   extend: (stack) =>
-    (stack.node.findChild('Notifications') as Notifications).overrideDeliveryPolicy({
+    stack.services.notifications.overrideDeliveryPolicy({
       maxAttempts: 2,
       backoffSeconds: 1,
       maxBackoffSeconds: 2,

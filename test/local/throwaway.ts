@@ -9,13 +9,19 @@ import { ServiceFunction } from '../../infra/constructs/service-function';
 import type { RegionStack } from '../../infra/stacks/region-stack';
 
 /**
- * A throwaway construct added to the local stack the way a service adds its own: a queue with
- * a consumer, bus rules (one that matches, one that must not), an S3 notification, a schedule
- * and a role-restricted route. The local cloud has no code that knows about any of them.
+ * A throwaway service added to the local stack the way every service is, in a nested stack of its own
+ * (`ThrowawayStack`): a queue with a consumer, bus rules (one that matches, one that must not), an S3
+ * notification, a schedule and a role-restricted route. The local cloud has no code that knows about
+ * any of them.
  */
 export function addThrowawayConstruct(stack: RegionStack): void {
+  stack.addService('Throwaway', (serviceScope) =>
+    addThrowaway(new Construct(serviceScope, 'Throwaway'), stack),
+  );
+}
+
+function addThrowaway(scope: Construct, stack: RegionStack): void {
   const { platform } = stack;
-  const scope = new Construct(stack, 'Throwaway');
   const recorder = (id: string, recordAs: string) => {
     const f = new ServiceFunction(scope, id, {
       platform,

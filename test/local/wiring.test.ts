@@ -37,6 +37,19 @@ describe('the local cloud runs what the template wires', () => {
     expect(model.queues.map((q) => q.logicalId)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ThrowawayWorkQueue/)]),
     );
+    // It came in a nested stack of its own, as every service does, and was folded into the one model.
+    const stack = model.nestedStacks.find((s) => s.logicalId.startsWith('ThrowawayStack'));
+    expect(stack?.resources).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ThrowawayWorkQueue/),
+        expect.stringMatching(/^ThrowawayConsumerFn/),
+        expect.stringMatching(/^ThrowawayEvening/),
+        expect.stringMatching(/^RoutesCountyOnly/),
+      ]),
+    );
+    expect(model.nestedStacks.map((s) => s.logicalId)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^CasesStack/), expect.stringMatching(/^IdentityStack/)]),
+    );
     expect(model.eventSourceMappings.length).toBeGreaterThanOrEqual(2);
     expect(model.rules.filter((r) => r.schedule && r.logicalId.startsWith('Throwaway')).length).toBe(1);
     expect(model.s3Notifications[0]?.targets[0]).toMatchObject({ kind: 'queue', prefix: 'incoming/' });

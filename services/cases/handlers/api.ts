@@ -151,36 +151,14 @@ export const listHandler = httpHandler({
   },
 });
 
-/**
- * GET /cases/{id} — the case with its full history (and the list of its documents).
- * GET /cases/{id}/documents/{documentId} — a 5-minute link to one of those documents, scoped by the
- * very same lookup. One function serves both: the stack stays within CloudFormation's 500 resources.
- */
+/** GET /cases/{id} — the case with its full history (and the list of its documents). */
 export const getHandler = httpHandler({
   observability,
   roles: readers,
-  input: { path: idPath.extend({ documentId: caseDocumentIdSchema.optional() }) },
+  input: { path: idPath },
   handle: async ({ caller, path, context }) => {
     const ctx = flowContextFromEnv();
     const stored = await caseFor(caller, path.id);
-    if (path.documentId !== undefined) {
-      // A document is printed with the child's full ID number and name: only for those who see them.
-      if (idVisibility(caller) !== 'full')
-        throw forbidden('DOCUMENT_NEEDS_FULL_ID', {
-          zh: '案件文书载有学生完整的身份证号和姓名，只有学校、乡镇和教育局可以下载；运维账号只能查看脱敏信息。',
-          en: "A case document carries the child's full ID number and name, so only schools, townships and bureaus may download it; an operations account sees masked data only.",
-        });
-      const link = await documentLink(stored.record, path.documentId, {
-        caller,
-        requestId: context.awsRequestId,
-      });
-      if (!link)
-        throw notFound({
-          zh: `案件 ${path.id} 的文书 ${path.documentId}`,
-          en: `Document ${path.documentId} of case ${path.id}`,
-        });
-      return link;
-    }
     await recordAccess({
       recordId: path.id,
       action: 'READ',
@@ -194,6 +172,35 @@ export const getHandler = httpHandler({
       today: ctx.today(),
       calendar: ctx.calendar,
     });
+  },
+});
+
+/**
+ * GET /cases/{id}/documents/{documentId} — a 5-minute link to one of the case's documents, for a caller
+ * who may see the case (the same lookup as GET /cases/{id}).
+ */
+export const documentHandler = httpHandler({
+  observability,
+  roles: readers,
+  input: { path: idPath.extend({ documentId: caseDocumentIdSchema }) },
+  handle: async ({ caller, path, context }) => {
+    const stored = await caseFor(caller, path.id);
+    // A document is printed with the child's full ID number and name: only for those who see them.
+    if (idVisibility(caller) !== 'full')
+      throw forbidden('DOCUMENT_NEEDS_FULL_ID', {
+        zh: '案件文书载有学生完整的身份证号和姓名，只有学校、乡镇和教育局可以下载；运维账号只能查看脱敏信息。',
+        en: "A case document carries the child's full ID number and name, so only schools, townships and bureaus may download it; an operations account sees masked data only.",
+      });
+    const link = await documentLink(stored.record, path.documentId, {
+      caller,
+      requestId: context.awsRequestId,
+    });
+    if (!link)
+      throw notFound({
+        zh: `案件 ${path.id} 的文书 ${path.documentId}`,
+        en: `Document ${path.documentId} of case ${path.id}`,
+      });
+    return link;
   },
 });
 
