@@ -149,7 +149,7 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>;
  * 案件文书 — the documents a case's work calls for, generated from templates as PDF (issue 8
  * "Documents"; which one when is `case-documents.ts`): the 辍学情况报告单 of the 三线报告 (DOMAIN §3), the
  * school's 《限期返校通知书》 when 劝返 starts, and the 四步法 documents (DOMAIN §4.4) 《责令送被监护人接受
- * 义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/notifications/documents`
+ * 义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/cases/documents`
  * renders (a test keeps the two lists equal).
  */
 export const caseDocumentKindSchema = z.enum([

@@ -10,7 +10,7 @@ import { attendanceStatusSchema } from '../../../shared/rosters/records';
 import { badRequest, forbidden } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { defaultPeriod } from '../../../shared/term';
 import {
   enrolledSchools,
   putSchoolDay,

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { publishEvents } from '../../../shared/aws/publish';
+import { putReport } from '../../../shared/aws/reports';
 import { todayInChina } from '../../../shared/dates';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { xlsxBuffer } from '../../../shared/spreadsheet-export';
-import { putReport } from '../../roster-intake/adapters/roster-objects';
-import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { termOfRoster } from '../../../shared/term';
+import { listCurrentRosters, rowPages } from '../../roster-intake/port';
 import {
   completeRun,
   createRun,
@@ -76,9 +76,7 @@ export const handler = sqsBatchHandler({
       };
     } else {
       if (!COMPARED_KINDS.has(message.detail.kind as never)) return;
-      const period = /^\d{4}-(spring|autumn)$/.test(message.detail.period)
-        ? message.detail.period
-        : defaultPeriod(todayInChina());
+      const period = termOfRoster(message.detail.period, todayInChina());
       run = {
         id: comparisonId(`roster:${message.id}`),
         period,

@@ -14,8 +14,7 @@ import { badRequest } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { casePages, getCase } from '../../cases/adapters/cases-repo';
-import { isOpen } from '../../cases/domain/case';
+import { getCaseRecord, openCasePages } from '../../cases/port';
 import { type ChannelKind, channelFor, enabledChannels, maskAddress } from '../adapters/channels';
 import { addressOf, contactsOf, putContact } from '../adapters/contacts-repo';
 import {
@@ -112,12 +111,12 @@ export const handler = sqsBatchHandler({
     const parsed = parseEventDetail(message['detail-type'], message.detail);
     if (!parsed.ok) throw new Error(`${parsed.error.code}: ${parsed.error.en}`);
     const event = parsed.event as PeopleEvent;
-    const stored = await getCase(event.detail.caseId);
-    if (stored === undefined) {
+    const record = await getCaseRecord(event.detail.caseId);
+    if (record === undefined) {
       logger.warn('case not found; nothing to tell', { caseId: event.detail.caseId });
       return;
     }
-    const notices = noticesForEvent(event, stored.record, { rules: context().rules });
+    const notices = noticesForEvent(event, record, { rules: context().rules });
     const counts = await deliver(notices, new Date());
     logger.info('case event told', { caseId: event.detail.caseId, type: event.detailType, ...counts });
   },
@@ -156,10 +155,8 @@ export const dueHandler = async (event?: { time?: string }) => {
   const now = scheduledAt(event);
   const today = todayInChina(now);
   const notices: Notice[] = [];
-  for await (const page of casePages(ctx.region)) {
-    for (const { record } of page) {
-      if (isOpen(record.state)) notices.push(...dueNotices(record, today, { rules: ctx.rules }));
-    }
+  for await (const page of openCasePages(ctx.region)) {
+    for (const record of page) notices.push(...dueNotices(record, today, { rules: ctx.rules }));
   }
   const counts = await deliver(notices, now);
   logger.info('due reminders done', { today, notices: notices.length, ...counts });

@@ -2,8 +2,7 @@
  * 资助发放名单 in S3 (the deployment's roster bucket, under reports/, which its lifecycle rule expires):
  * written by the worker, handed out as a short-lived link.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { env, s3 } from '../../../shared/aws/clients';
+import { putReport } from '../../../shared/aws/reports';
 import { xlsxBuffer } from '../../../shared/spreadsheet-export';
 import type { SubsidyRunResult } from '../domain/determine';
 import { writePaymentListXlsx } from '../domain/payment-list';
@@ -24,13 +23,5 @@ export const paymentListFileName = (semester: SubsidyRunResult['semester']) =>
  */
 export async function storePaymentList(result: SubsidyRunResult, key: string): Promise<void> {
   const workbook = await xlsxBuffer((out) => writePaymentListXlsx(result, out, { ids: 'full' }));
-  await s3().send(
-    new PutObjectCommand({
-      Bucket: env('KCBX_ROSTER_BUCKET'),
-      Key: key,
-      Body: workbook,
-      ContentLength: workbook.length,
-      ContentType: XLSX,
-    }),
-  );
+  await putReport(key, workbook, XLSX);
 }

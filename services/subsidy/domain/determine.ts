@@ -20,7 +20,7 @@ import type { OutcomeCode } from '../../../shared/events/vocab';
 import { townshipCodeSchema } from '../../../shared/org';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { SchoolStage } from '../../../shared/rosters/records';
-import { stageFromGrade } from '../../roster-intake/domain/validate-values';
+import { stageFromGrade } from '../../../shared/rosters/values';
 import { addFen } from './money';
 import {
   type Benefit,

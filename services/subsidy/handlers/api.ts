@@ -2,14 +2,14 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { canAccess, coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
+import { reportDownloadUrl } from '../../../shared/aws/reports';
 import { todayInChina } from '../../../shared/dates';
 import type { Caller } from '../../../shared/org';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { badRequest, forbidden, notFound, UserFacingError } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { defaultPeriod } from '../../../shared/term';
 import { paymentListFileName } from '../adapters/payment-lists';
 import { nextSeq, type PublishedPolicy, policyCatalogue, putPublished } from '../adapters/policies-repo';
 import {

@@ -6,14 +6,10 @@ import type { OutcomeCode } from '../../../shared/events/vocab';
 import { parseRegionSettings } from '../../../shared/region-settings';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { listCases } from '../../cases/adapters/cases-repo';
-import { isOpen } from '../../cases/domain/case';
-import {
-  latestCompletedRun as latestComparison,
-  resultPages,
-} from '../../comparison/adapters/comparisons-repo';
-import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { termOfRoster } from '../../../shared/term';
+import { openCasePages } from '../../cases/port';
+import { comparisonResultPages, latestComparison } from '../../comparison/port';
+import { listCurrentRosters, rowPages } from '../../roster-intake/port';
 import { paymentListKey, storePaymentList } from '../adapters/payment-lists';
 import { policyCatalogue } from '../adapters/policies-repo';
 import {
@@ -73,9 +69,7 @@ export const handler = sqsBatchHandler({
       if (!run) throw new Error(`subsidy run ${message.runId} was never recorded`);
     } else {
       if (!SUBSIDY_ROSTER_KINDS.has(message.detail.kind as never)) return;
-      const label = /^\d{4}-(spring|autumn)$/.test(message.detail.period)
-        ? message.detail.period
-        : defaultPeriod(todayInChina());
+      const label = termOfRoster(message.detail.period, todayInChina());
       const semester = parseSemester(label)!;
       const id = subsidyRunId(`roster:${message.id}`);
       // The policy is chosen when the run starts: the one in force then for the semester.
@@ -227,13 +221,16 @@ async function determine(run: SubsidyRunRecord, region: string): Promise<boolean
 
 async function readOutcomes(comparisonRunId: string): Promise<Map<string, OutcomeCode>> {
   const outcomes = new Map<string, OutcomeCode>();
-  for await (const page of resultPages(comparisonRunId))
+  for await (const page of comparisonResultPages(comparisonRunId))
     for (const r of page) outcomes.set(r.childKey, r.outcome);
   return outcomes;
 }
 
 async function readOpenCases(region: string): Promise<string[]> {
-  return (await listCases(region)).filter((c) => isOpen(c.record.state)).map((c) => c.record.child.childKey);
+  const children: string[] = [];
+  for await (const page of openCasePages(region))
+    for (const record of page) children.push(record.child.childKey);
+  return children;
 }
 
 /** Publishes what is in the outbox, 100 at a time, clearing each batch once the bus has taken it. */
