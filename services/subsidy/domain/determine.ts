@@ -175,6 +175,12 @@ export interface SubsidyDecision {
   explanation: DecisionExplanation;
 }
 
+/**
+ * The school that pays a decision, '-' when none does (no enrollment school known): a run lists its payers
+ * and stores each payer's decisions together, so a school's list is one read.
+ */
+export const payerOf = (d: Pick<SubsidyDecision, 'payerSchool'>): string => d.payerSchool ?? '-';
+
 /** Counts and amounts of one benefit (in 分). */
 export interface BenefitTotal {
   benefit: string;
