@@ -172,3 +172,8 @@ export type RegionSettings = z.infer<typeof regionSettingsSchema>;
 export function parseRegionSettings(input: unknown): RegionSettings {
   return regionSettingsSchema.parse(input ?? {});
 }
+
+/** The settings a function was deployed with (KCBX_REGION_SETTINGS, JSON); the defaults when it has none. */
+export function regionSettingsFromEnv(): RegionSettings {
+  return parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+}

@@ -104,11 +104,11 @@ describe('xlsxBuffer', () => {
     }
   });
 
-  it('is how every service builds its workbooks: no handler or adapter uses the temporary folder', () => {
+  it('is how every service builds its workbooks: no handler, use case or adapter uses the temporary folder', () => {
     const root = path.join(import.meta.dirname, '..', 'services');
     const offenders: string[] = [];
     for (const service of readdirSync(root)) {
-      for (const part of ['handlers', 'adapters']) {
+      for (const part of ['handlers', 'use-cases', 'adapters']) {
         const dir = path.join(root, service, part);
         let files: string[] = [];
         try {

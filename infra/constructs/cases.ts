@@ -26,7 +26,7 @@ const SWEEP_TIME = '06:30';
 /**
  * The font the case documents are set in (Noto Sans Hans, from the npm package @embedpdf/fonts-sc, 8 MB):
  * esbuild bundles code, not fonts, so the file is copied next to the bundle and KCBX_DOCUMENT_FONT
- * names it (services/notifications/documents/render.ts).
+ * names it (services/cases/documents/render.ts).
  */
 export const DOCUMENT_FONT_FILE = 'NotoSansHans-Regular.otf';
 function documentFontSource(): string {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { outcomeSheetName } from '../../services/comparison/domain/export';
-import { idNumber } from '../../services/comparison/domain/test-rows';
 import { csvBuffer, xlsxBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { maskIdNumber } from '../../shared/id-number';
+import { idNumber } from '../fixtures/roster-rows';
 import { runKcbx } from '../run-cli';
 
 /** Children of 富民县 (530124) whose rosters tell six different stories. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { idNumber } from '../../services/comparison/domain/test-rows';
 import { csvBuffer, xlsxBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { nationalBaseline } from '../../services/subsidy/domain/policies/national-baseline';
 import { maskIdNumber } from '../../shared/id-number';
+import { idNumber } from '../fixtures/roster-rows';
 import { runKcbx } from '../run-cli';
 
 /** Children of two schools of 富民县 (530124), each with a story for the subsidy rules. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { idNumber } from '../../services/comparison/domain/test-rows';
 import { csvBuffer } from '../../services/roster-intake/domain/test-fixtures';
 import { nationalBaseline } from '../../services/subsidy/domain/policies/national-baseline';
+import { idNumber } from '../fixtures/roster-rows';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
 import { callApi, uploadRoster } from './uploads';

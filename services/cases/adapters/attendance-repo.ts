@@ -11,8 +11,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, env } from '../../../shared/aws/clients';
 import { queryPages } from '../../../shared/aws/dynamo';
 import type { AttendanceRecord } from '../../../shared/rosters/records';
-import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { defaultPeriod } from '../../../shared/term';
+import { listCurrentRosters, rowPages } from '../../roster-intake/port';
 import type { CheckedAttendance } from '../domain/attendance-check';
 
 const table = () => env('KCBX_TABLE');

@@ -14,8 +14,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { recordAccess } from '../../../shared/aws/audit';
 import { env, s3, sqs } from '../../../shared/aws/clients';
+import { reportDownloadUrl } from '../../../shared/aws/reports';
 import type { Caller } from '../../../shared/org';
-import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
 import type { CaseActionOf } from '../domain/actions';
 import { CASE_DOCUMENT_NAMES_ZH, type CaseRecord } from '../domain/case';
 import {
@@ -31,7 +31,7 @@ import { applyAction } from '../domain/transitions';
 import { type FlowContext, flush, systemActor } from './case-flow';
 import { getCase, StaleCaseError, saveCase } from './cases-repo';
 
-/** Lays a document out as PDF bytes (services/notifications/documents, one form per part). */
+/** Lays a document out as PDF bytes (services/cases/documents, one form per part). */
 export type RenderDocument = (call: DocumentCall) => Promise<Uint8Array>;
 
 export interface DocumentsContext {

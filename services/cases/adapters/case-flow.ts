@@ -10,7 +10,7 @@ import { publishEvents } from '../../../shared/aws/publish';
 import { createCalendar, type WorkingCalendar } from '../../../shared/calendar';
 import { todayInChina } from '../../../shared/dates';
 import type { Actor } from '../../../shared/org';
-import { type CaseRules, parseRegionSettings, type RegionSettings } from '../../../shared/region-settings';
+import { type CaseRules, type RegionSettings, regionSettingsFromEnv } from '../../../shared/region-settings';
 import { conflict } from '../../../shared/runtime/errors';
 import type { CaseAction } from '../domain/actions';
 import { type CaseRecord, type CaseSignal, holdsReport, isOpen } from '../domain/case';
@@ -48,7 +48,7 @@ let calendar: WorkingCalendar | undefined;
 
 /** The deployment's region and settings, from the function's environment. */
 export function flowContextFromEnv(): FlowContext {
-  const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  const settings = regionSettingsFromEnv();
   calendar ??= createCalendar(settings.calendar);
   return {
     region: env('KCBX_REGION_CODE'),

@@ -17,7 +17,7 @@ import { canAccess, scopeFilterFor } from '../../../shared/authz';
 import { dynamo, env } from '../../../shared/aws/clients';
 import { queryPages } from '../../../shared/aws/dynamo';
 import type { Caller } from '../../../shared/org';
-import type { CaseRecord } from '../domain/case';
+import { type CaseRecord, isOpen } from '../domain/case';
 import type { CaseEvent } from '../domain/case-events';
 import { caseScope } from '../domain/case-view';
 
@@ -180,6 +180,19 @@ export async function* casePages(region: string, school?: string): AsyncGenerato
         ExpressionAttributeValues: { ':pk': `CASES#${region}` },
       });
   for await (const page of pages) yield page.map(fromItem);
+}
+
+/**
+ * The region's open cases, page by page: the children whose subsidy waits (the empty-seat hold) and the
+ * cases whose people are reminded of what is due.
+ */
+export async function* openCasePages(region: string): AsyncGenerator<CaseRecord[]> {
+  for await (const page of casePages(region)) yield page.map((s) => s.record).filter((r) => isOpen(r.state));
+}
+
+/** A case as it stands (read consistently), without its outbox; undefined when there is none. */
+export async function getCaseRecord(caseId: string): Promise<CaseRecord | undefined> {
+  return (await getCase(caseId))?.record;
 }
 
 export async function listCases(region: string, school?: string): Promise<StoredCase[]> {

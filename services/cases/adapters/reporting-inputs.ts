@@ -4,9 +4,9 @@
  * 巩固率). Both are owned by other services and only read here.
  */
 import type { EnrollmentRecord } from '../../../shared/rosters/records';
-import { latestCompletedRun, resultPages } from '../../comparison/adapters/comparisons-repo';
-import { listCurrentRosters, rowPages } from '../../roster-intake/adapters/uploads-repo';
-import { gradeNumber } from '../../roster-intake/domain/validate-values';
+import { gradeNumber } from '../../../shared/rosters/values';
+import { comparisonResultPages, latestComparison } from '../../comparison/port';
+import { listCurrentRosters, rowPages } from '../../roster-intake/port';
 import type { AgeCohortRow } from '../domain/ledgers';
 
 /** A 学籍 pupil with the grade as a number (1–9) when the roster says it. */
@@ -20,10 +20,10 @@ export interface EnrolledPupil {
 const SCHOOL = /^\d{10}$/;
 
 export async function latestAgeCohort(region: string): Promise<AgeCohortRow[]> {
-  const run = await latestCompletedRun(region);
+  const run = await latestComparison(region);
   if (!run) return [];
   const rows: AgeCohortRow[] = [];
-  for await (const page of resultPages(run.id)) {
+  for await (const page of comparisonResultPages(run.id)) {
     for (const r of page) {
       rows.push({
         childKey: r.childKey,

@@ -9,8 +9,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, env } from '../../../shared/aws/clients';
 import { queryPages } from '../../../shared/aws/dynamo';
+import { putReport, readReport } from '../../../shared/aws/reports';
 import type { ReportingLevel } from '../../../shared/region-settings';
-import { putReport, readReport } from '../../roster-intake/adapters/roster-objects';
 import type { LedgerCounts, LedgerSnapshot } from '../domain/ledgers';
 
 export interface SnapshotEntry {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../../shared/org';
 import { type CaseRules, caseRulesSchema } from '../../../shared/region-settings';
-import { DOCUMENT_TITLES_ZH, documentText } from '../../notifications/documents/notice-texts';
+import { DOCUMENT_TITLES_ZH, documentText } from '../documents/notice-texts';
 import type { CaseAction } from './actions';
 import {
   CASE_DOCUMENT_NAMES_ZH,

@@ -1,7 +1,7 @@
 /**
  * 案件文书 — which documents a case's work calls for, and what each says (docs/domain.md §4.9). Pure: the case
  * in, the documents to generate out; `adapters/case-documents.ts` renders them
- * (services/notifications/documents), stores them and attaches them to the case (ATTACH_DOCUMENT).
+ * (services/cases/documents), stores them and attaches them to the case (ATTACH_DOCUMENT).
  *
  * One history entry calls for one document, and the document's id is its kind and that entry's
  * version: the same change never calls for a document twice, and a case that goes round again (a
@@ -24,11 +24,7 @@ import { addWorkingDays, type WorkingCalendar } from '../../../shared/calendar';
 import { todayInChina } from '../../../shared/dates';
 import { CASE_STATE_NAMES_ZH, type CaseState } from '../../../shared/events/vocab';
 import type { Actor } from '../../../shared/org';
-import {
-  type DocumentData,
-  type DocumentKind,
-  documentDataFromCase,
-} from '../../notifications/documents/notice-texts';
+import { type DocumentData, type DocumentKind, documentDataFromCase } from '../documents/notice-texts';
 import {
   CASE_DOCUMENT_NAMES_ZH,
   type CaseDocument,

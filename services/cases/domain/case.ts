@@ -149,7 +149,7 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>;
  * 案件文书 — the documents a case's work calls for, generated from templates as PDF (docs/domain.md §4.9;
  * which one when is `case-documents.ts`): the 辍学情况报告单 of the 三线报告 (docs/domain.md §3.4), the
  * school's 《限期返校通知书》 when 劝返 starts, and the 四步法 documents (docs/domain.md §4.4) 《责令送被监护人
- * 接受义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/notifications/documents`
+ * 接受义务教育通知书》 and 《履行行政决定催告书》. The same four as `services/cases/documents`
  * renders (a test keeps the two lists equal).
  */
 export const caseDocumentKindSchema = z.enum([

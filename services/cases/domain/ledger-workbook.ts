@@ -29,7 +29,7 @@ import {
   writeTable,
   xlsxWriter,
 } from '../../../shared/spreadsheet-export';
-import { CHILD_FLAG_NAMES_ZH } from '../../comparison/domain/classify';
+import { CHILD_FLAG_NAMES_ZH } from '../../comparison/port';
 import { type CaseRecord, PLACEMENT_NAMES_ZH, REPORT_LINE_NAMES_ZH, type ResponsibleChain } from './case';
 import {
   type AgeCohortRow,

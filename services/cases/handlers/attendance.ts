@@ -10,7 +10,8 @@ import { attendanceStatusSchema } from '../../../shared/rosters/records';
 import { badRequest, forbidden } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { scheduledHandler as scheduled } from '../../../shared/runtime/scheduled';
+import { defaultPeriod } from '../../../shared/term';
 import {
   enrolledSchools,
   putSchoolDay,
@@ -166,10 +167,10 @@ async function checkAttendance(asOf: string) {
 }
 
 /** The daily schedule (at the region's cut-off time, every day; the rule itself skips non-working days). */
-export const scheduledHandler = async () => {
-  const ctx = flowContextFromEnv();
-  return checkAttendance(ctx.today());
-};
+export const scheduledHandler = scheduled({
+  observability,
+  handle: async () => checkAttendance(flowContextFromEnv().today()),
+});
 
 /** POST /checks/attendance {asOf?} — runs (or re-runs) the rule for a day: county bureau or ops. */
 export const runHandler = httpHandler({

@@ -4,6 +4,7 @@ import { localDateSchema } from '../../../shared/events/envelope';
 import { type ReportingCadence, reportingLevelSchema } from '../../../shared/region-settings';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { scheduledHandler as scheduled } from '../../../shared/runtime/scheduled';
 import { requestMissingDocuments } from '../adapters/case-documents';
 import { flowContextFromEnv, flush, systemActor } from '../adapters/case-flow';
 import { casePages, getCase, StaleCaseError, saveCase } from '../adapters/cases-repo';
@@ -110,7 +111,10 @@ async function freezeDueSnapshots(
 }
 
 /** The daily schedule (early morning, China time). */
-export const scheduledHandler = async () => sweep(flowContextFromEnv().today());
+export const scheduledHandler = scheduled({
+  observability,
+  handle: async () => sweep(flowContextFromEnv().today()),
+});
 
 /** POST /checks/deadlines {asOf?} — runs (or re-runs) the sweep as of a day: county bureau or ops. */
 export const runHandler = httpHandler({

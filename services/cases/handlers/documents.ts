@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { renderNotice } from '../../notifications/documents/render';
 import { ensureCaseDocuments, type RenderDocument } from '../adapters/case-documents';
 import { flowContextFromEnv } from '../adapters/case-flow';
+import { renderNotice } from '../documents/render';
 import type { DocumentCall } from '../domain/case-documents';
 
 const observability = createObservability('cases');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { recordAccess } from '../../../shared/aws/audit';
+import { putReport, reportDownloadUrl } from '../../../shared/aws/reports';
 import { localDateSchema } from '../../../shared/events/envelope';
 import type { Caller } from '../../../shared/org';
 import { reportingLevelSchema } from '../../../shared/region-settings';
@@ -8,7 +9,6 @@ import { badRequest, notFound } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
 import { xlsxBuffer } from '../../../shared/spreadsheet-export';
-import { putReport, reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
 import { flowContextFromEnv } from '../adapters/case-flow';
 import { listCasesFor } from '../adapters/cases-repo';
 import { enrolledPupils, latestAgeCohort } from '../adapters/reporting-inputs';

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { maskIdNumber } from '../../../shared/id-number';
-import type { IntakeRow } from '../../roster-intake/domain/intake';
+import type { IntakeRow } from '../../../shared/rosters/rows';
+import {
+  idNumber,
+  rowOf,
+  SCHOOL_A,
+  SCHOOL_B,
+  SETTINGS,
+  seeded,
+  shuffled,
+} from '../../../test/fixtures/roster-rows';
 import { type ComparisonSettings, createComparison, entryCutoffDate } from './classify';
-import { idNumber, rowOf, SCHOOL_A, SCHOOL_B, SETTINGS, seeded, shuffled } from './test-rows';
 
 function compare(rows: IntakeRow[], settings: Partial<ComparisonSettings> = {}) {
   const comparison = createComparison({ ...SETTINGS, ...settings });

@@ -14,7 +14,7 @@ import { ageOn } from '../../../shared/id-number';
 import { schoolCodeSchema, townshipCodeSchema } from '../../../shared/org';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { DeferralType } from '../../../shared/rosters/records';
-import type { IntakeRow } from '../../roster-intake/domain/intake';
+import type { IntakeRow } from '../../../shared/rosters/rows';
 import { type Reason, reasons, type SchoolLabel } from './reasons';
 
 export type { Reason } from './reasons';

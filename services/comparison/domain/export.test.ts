@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { OUTCOME_NAMES_ZH, outcomeCodeSchema } from '../../../shared/events/vocab';
+import { idNumber, rowOf, SCHOOL_A, SETTINGS } from '../../../test/fixtures/roster-rows';
 import { createComparison } from './classify';
 import {
   CSV_COLUMNS,
@@ -13,7 +14,6 @@ import {
   writeResultsJsonl,
   writeResultsXlsx,
 } from './export';
-import { idNumber, rowOf, SCHOOL_A, SETTINGS } from './test-rows';
 
 const good = idNumber('2016-03-12', 11);
 const absent = idNumber('2015-01-20', 12);

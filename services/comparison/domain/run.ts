@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Publishable } from '../../../shared/aws/publish';
 import { deriveEventId } from '../../../shared/events/envelope';
 import type { RosterKind } from '../../../shared/roster-kind';
-import type { IntakeRow } from '../../roster-intake/domain/intake';
+import type { IntakeRow } from '../../../shared/rosters/rows';
 import type { SuspectState } from './changes';
 import {
   type ChildResult,

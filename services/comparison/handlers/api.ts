@@ -2,6 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
+import { reportDownloadUrl } from '../../../shared/aws/reports';
 import { todayInChina } from '../../../shared/dates';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { outcomeCodeSchema } from '../../../shared/events/vocab';
@@ -9,8 +10,7 @@ import type { Caller } from '../../../shared/org';
 import { notFound } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { defaultPeriod, TERM_LABEL } from '../../../shared/term';
 import { getRun, queryResults } from '../adapters/comparisons-repo';
 import { comparisonId } from '../domain/run';
 
@@ -43,10 +43,7 @@ export const startHandler = httpHandler({
     body: z
       .strictObject({
         asOf: localDateSchema.optional(),
-        period: z
-          .string()
-          .regex(/^\d{4}-(spring|autumn)$/)
-          .optional(),
+        period: z.string().regex(TERM_LABEL).optional(),
       })
       .default({}),
   },

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type CaseRules, caseRulesSchema } from '../../../shared/region-settings';
-import { type CaseRecord, caseRecordSchema, type ReportLine } from '../../cases/domain/case';
-import { caseOpenedEvent } from '../../cases/domain/case-events';
-import { sweepCase } from '../../cases/domain/sweep';
+import {
+  type CaseRecord,
+  caseOpenedEvent,
+  caseRecordSchema,
+  type ReportLine,
+  sweepCase,
+} from '../../cases/port';
 import {
   type Contact,
   contactRegistrationSchema,

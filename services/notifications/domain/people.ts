@@ -17,13 +17,13 @@ import type { EventDetail } from '../../../shared/events/publishable';
 import type { CaseState, OverdueItem } from '../../../shared/events/vocab';
 import type { Role } from '../../../shared/org';
 import { type CaseRules, type ChainPosition, chainPositionSchema } from '../../../shared/region-settings';
-import type { CaseRecord } from '../../cases/domain/case';
 import {
+  type CaseRecord,
   type Duty,
   dutiesOf,
   type EscalationRole,
   type EscalationTarget,
-} from '../../cases/domain/deadlines';
+} from '../../cases/port';
 
 /** What a notice tells: a new case, a duty coming due, a missed one, its escalation, a milestone, a return. */
 export type NoticeKind = 'NEW_CASE' | 'DUE' | 'OVERDUE' | 'ESCALATED' | 'STATE_CHANGED' | 'RETURNED';

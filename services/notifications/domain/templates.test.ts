@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { caseStateSchema, overdueItemSchema } from '../../../shared/events/vocab';
-import type { EscalationTarget } from '../../cases/domain/deadlines';
+import type { EscalationTarget } from '../../cases/port';
 import type { Notice } from './people';
 import {
   caseLink,

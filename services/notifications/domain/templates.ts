@@ -6,7 +6,7 @@
  */
 
 import { CASE_STATE_NAMES_ZH, OVERDUE_ITEM_NAMES_ZH } from '../../../shared/events/vocab';
-import { ESCALATION_TARGET_NAMES_ZH } from '../../cases/domain/deadlines';
+import { ESCALATION_TARGET_NAMES_ZH } from '../../cases/port';
 import type { Notice } from './people';
 
 /** Characters of one SMS in Chinese (UCS-2: 70 per message); longer texts go as concatenated parts. */

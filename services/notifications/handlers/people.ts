@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { env } from '../../../shared/aws/clients';
 import { todayInChina } from '../../../shared/dates';
 import { parseEventDetail } from '../../../shared/events/publishable';
-import { parseRegionSettings } from '../../../shared/region-settings';
+import { regionSettingsFromEnv } from '../../../shared/region-settings';
 import { badRequest } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { scheduledHandler } from '../../../shared/runtime/scheduled';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { casePages, getCase } from '../../cases/adapters/cases-repo';
-import { isOpen } from '../../cases/domain/case';
+import { getCaseRecord, openCasePages } from '../../cases/port';
 import { type ChannelKind, channelFor, enabledChannels, maskAddress } from '../adapters/channels';
 import { addressOf, contactsOf, putContact } from '../adapters/contacts-repo';
 import {
@@ -44,7 +44,7 @@ const observability = createObservability('notifications');
 const { logger, metrics } = observability;
 
 function context() {
-  const settings = parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
+  const settings = regionSettingsFromEnv();
   return { region: env('KCBX_REGION_CODE'), rules: settings.cases, linkBase: env('KCBX_CASE_LINK_BASE') };
 }
 
@@ -112,59 +112,59 @@ export const handler = sqsBatchHandler({
     const parsed = parseEventDetail(message['detail-type'], message.detail);
     if (!parsed.ok) throw new Error(`${parsed.error.code}: ${parsed.error.en}`);
     const event = parsed.event as PeopleEvent;
-    const stored = await getCase(event.detail.caseId);
-    if (stored === undefined) {
+    const record = await getCaseRecord(event.detail.caseId);
+    if (record === undefined) {
       logger.warn('case not found; nothing to tell', { caseId: event.detail.caseId });
       return;
     }
-    const notices = noticesForEvent(event, stored.record, { rules: context().rules });
+    const notices = noticesForEvent(event, record, { rules: context().rules });
     const counts = await deliver(notices, new Date());
     logger.info('case event told', { caseId: event.detail.caseId, type: event.detailType, ...counts });
   },
 });
 
-/** The schedule's tick (EventBridge `time`), so a late or replayed run acts as of when it was due. */
-const scheduledAt = (event?: { time?: string }) => (event?.time ? new Date(event.time) : new Date());
-
 /** Every 30 minutes: the digests and held messages whose time has come, one delivery per person. */
-export const digestHandler = async (event?: { time?: string }) => {
-  const ctx = context();
-  const now = scheduledAt(event);
-  const { digests, held } = buildDigests(await dueMessages(ctx.region, now), now);
-  let failed = 0;
-  for (const digest of digests) {
-    try {
-      const via = await sendTo(digest, digest.text);
-      if (via === undefined) {
-        for (const m of digest.messages) await markUnreachable(m.messageId, now.toISOString());
-      } else await recordDigest(ctx.region, digest, via, now.toISOString());
-    } catch (err) {
-      // The messages stay queued: the next run sends them. One person's failure does not hold the rest.
-      failed++;
-      logger.error('digest not sent; it stays queued', { position: digest.position, error: err as Error });
+export const digestHandler = scheduledHandler({
+  observability,
+  handle: async ({ at: now }) => {
+    const ctx = context();
+    const { digests, held } = buildDigests(await dueMessages(ctx.region, now), now);
+    let failed = 0;
+    for (const digest of digests) {
+      try {
+        const via = await sendTo(digest, digest.text);
+        if (via === undefined) {
+          for (const m of digest.messages) await markUnreachable(m.messageId, now.toISOString());
+        } else await recordDigest(ctx.region, digest, via, now.toISOString());
+      } catch (err) {
+        // The messages stay queued: the next run sends them. One person's failure does not hold the rest.
+        failed++;
+        logger.error('digest not sent; it stays queued', { position: digest.position, error: err as Error });
+      }
     }
-  }
-  const result = { digests: digests.length - failed, held: held.length, failed };
-  logger.info('digest run done', result);
-  if (failed > 0) throw new Error(`${failed} digest(s) could not be sent; they stay queued for the next run`);
-  return result;
-};
+    const result = { digests: digests.length - failed, held: held.length, failed };
+    logger.info('digest run done', result);
+    if (failed > 0)
+      throw new Error(`${failed} digest(s) could not be sent; they stay queued for the next run`);
+    return result;
+  },
+});
 
 /** Every morning: 到期提醒 for the duties of open cases due today or on the next working day. */
-export const dueHandler = async (event?: { time?: string }) => {
-  const ctx = context();
-  const now = scheduledAt(event);
-  const today = todayInChina(now);
-  const notices: Notice[] = [];
-  for await (const page of casePages(ctx.region)) {
-    for (const { record } of page) {
-      if (isOpen(record.state)) notices.push(...dueNotices(record, today, { rules: ctx.rules }));
+export const dueHandler = scheduledHandler({
+  observability,
+  handle: async ({ at: now }) => {
+    const ctx = context();
+    const today = todayInChina(now);
+    const notices: Notice[] = [];
+    for await (const page of openCasePages(ctx.region)) {
+      for (const record of page) notices.push(...dueNotices(record, today, { rules: ctx.rules }));
     }
-  }
-  const counts = await deliver(notices, now);
-  logger.info('due reminders done', { today, notices: notices.length, ...counts });
-  return { today, notices: notices.length, ...counts };
-};
+    const counts = await deliver(notices, now);
+    logger.info('due reminders done', { today, notices: notices.length, ...counts });
+    return { today, notices: notices.length, ...counts };
+  },
+});
 
 /**
  * PUT /contacts — a school, township or county registers one of its people for its positions on the

@@ -3,7 +3,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { dynamo, env } from '../../../shared/aws/clients';
 import { batchPut, queryPages } from '../../../shared/aws/dynamo';
 import type { RosterKind } from '../../../shared/roster-kind';
-import type { IntakeRow, IntakeSummary } from '../domain/intake';
+import type { IntakeRow } from '../../../shared/rosters/rows';
+import type { IntakeSummary } from '../domain/intake';
 import type { UploadProblem, UploadStatus } from '../domain/upload';
 
 /** The upload record (owned by roster-intake): one item per upload, keyed UPLOAD#<id>. */
@@ -268,11 +269,16 @@ export async function* rowPages(uploadId: string): AsyncGenerator<RosterRowItem[
   }) as AsyncGenerator<RosterRowItem[]>;
 }
 
-/** The current (latest accepted, not superseded) rosters of a period: what a comparison reads. */
-export async function listCurrentRosters(
-  period: string,
-): Promise<{ uploadId: string; kind: RosterKind; org: string }[]> {
-  const out: { uploadId: string; kind: RosterKind; org: string }[] = [];
+/** A roster that is current: the latest accepted, not superseded, of its kind, organisation and term. */
+export interface CurrentRoster {
+  uploadId: string;
+  kind: RosterKind;
+  org: string;
+}
+
+/** The current rosters of a period, of every kind and organisation: what a run over the term reads. */
+export async function listCurrentRosters(period: string): Promise<CurrentRoster[]> {
+  const out: CurrentRoster[] = [];
   const pages = queryPages({
     TableName: table(),
     IndexName: 'gsi1',

@@ -3,6 +3,7 @@ import type { Publishable } from '../../../shared/aws/publish';
 import { deriveEventId } from '../../../shared/events/envelope';
 import { maskIdNumber } from '../../../shared/id-number';
 import type { RosterKind } from '../../../shared/roster-kind';
+import type { IntakeRow } from '../../../shared/rosters/rows';
 import { openRoster, RosterFileError, type RosterFileInfo } from './raw-rows';
 import { type ReportSummary, reportToCsv, reportToXlsx, summariseReport } from './report';
 import type { UploadProblem, UploadStatus } from './upload';
@@ -10,20 +11,6 @@ import { createRosterValidator, type RowIssue, type ValidatedRow, type Validatio
 
 /** What the upload record keeps of a validation: the report's numbers and how the file was read. */
 export type IntakeSummary = ReportSummary & { format?: string; encoding?: string; sheet?: string };
-
-/** A stored row: what a repository needs, independent of how it stores it. */
-export interface IntakeRow {
-  uploadId: string;
-  line: number;
-  childKey: string;
-  maskedId: string;
-  idNumber: string;
-  kind: RosterKind;
-  org: string;
-  period: string;
-  record: Record<string, unknown>;
-  warnings?: string[];
-}
 
 export interface IntakeInput {
   upload: { id: string; kind: RosterKind; org: string; period: string; fileName: string };

@@ -3,7 +3,6 @@ import type { Caller } from '../../../shared/org';
 import {
   canSeeUpload,
   checkUploadFile,
-  defaultPeriod,
   defaultTargetOrg,
   newUploadId,
   objectKeyFor,
@@ -74,13 +73,6 @@ describe('upload keys', () => {
 });
 
 describe('defaults', () => {
-  it('takes the current term: autumn from August to January, spring from February to July', () => {
-    expect(defaultPeriod('2025-09-08')).toBe('2025-autumn');
-    expect(defaultPeriod('2026-01-10')).toBe('2025-autumn');
-    expect(defaultPeriod('2026-03-02')).toBe('2026-spring');
-    expect(defaultPeriod('2026-08-25')).toBe('2026-autumn');
-  });
-
   it('uploads for the caller’s own organisation, and for a partner its region', () => {
     expect(defaultTargetOrg(caller('school', '2153012401'))).toBe('2153012401');
     expect(defaultTargetOrg(caller('partner', '530124:civil-affairs'))).toBe('530124');

@@ -115,15 +115,6 @@ export function uploadIdFromKey(key: string): string | undefined {
   return m?.[1];
 }
 
-/** The current term: autumn from August to January, spring from February to July. */
-export function defaultPeriod(today: string): string {
-  const year = Number(today.slice(0, 4));
-  const month = Number(today.slice(5, 7));
-  if (month >= 8) return `${year}-autumn`;
-  if (month === 1) return `${year - 1}-autumn`;
-  return `${year}-spring`;
-}
-
 /** Where an upload's data belongs, for authorisation: a school's, a township's or a region's. */
 export function uploadScope(org: string, deploymentRegion: string): ResourceScope {
   if (/^\d{10}$/.test(org)) return { region: deploymentRegion, school: org };

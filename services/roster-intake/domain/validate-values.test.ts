@@ -13,7 +13,6 @@ import {
   readBirth,
   readDate,
   readWord,
-  stageFromGrade,
 } from './validate-values';
 
 describe('parseDateText', () => {
@@ -108,24 +107,6 @@ describe('vocabularies', () => {
   it('takes pending leave as not approved', () => {
     expect(readWord(LEAVE_APPROVED_WORDS, '待审批')).toBe(false);
     expect(readWord(LEAVE_APPROVED_WORDS, '已批准')).toBe(true);
-  });
-});
-
-describe('stageFromGrade', () => {
-  it.each([
-    ['一年级', 'PRIMARY'],
-    ['六年级', 'PRIMARY'],
-    ['3年级', 'PRIMARY'],
-    ['小学五年级', 'PRIMARY'],
-    ['七年级', 'JUNIOR'],
-    ['九年级', 'JUNIOR'],
-    ['初一', 'JUNIOR'],
-    ['初三', 'JUNIOR'],
-    ['初中二年级', 'JUNIOR'],
-    ['2025级', undefined],
-    ['高一', undefined],
-  ])('%s → %s', (grade, stage) => {
-    expect(stageFromGrade(grade)).toBe(stage);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   rosterRecordSchemas,
   SEX_NAMES_ZH,
 } from '../../../shared/rosters/records';
+import { normaliseValue, stageFromGrade } from '../../../shared/rosters/values';
 import { redactText } from '../../../shared/runtime/redact';
 import {
   cellText,
@@ -42,7 +43,6 @@ import {
   LEAVE_TYPE_WORDS,
   looksLikeFormula,
   normalisePersonName,
-  normaliseValue,
   POVERTY_CATEGORY_WORDS,
   PRESENT_WORDS,
   readBirth,
@@ -50,7 +50,6 @@ import {
   readWord,
   SEX_WORDS,
   STAGE_WORDS,
-  stageFromGrade,
   type Vocabulary,
 } from './validate-values';
 

@@ -4,12 +4,12 @@ import { todayInChina } from '../../../shared/dates';
 import { badRequest, forbidden } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
+import { defaultPeriod } from '../../../shared/term';
 import { presignRosterPost } from '../adapters/roster-objects';
 import { createUpload } from '../adapters/uploads-repo';
 import {
   checkUploadFile,
   DEFAULT_MAX_UPLOAD_BYTES,
-  defaultPeriod,
   defaultTargetOrg,
   newUploadId,
   objectKeyFor,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { canAccess } from '../../../shared/authz';
 import { env } from '../../../shared/aws/clients';
+import { reportDownloadUrl } from '../../../shared/aws/reports';
 import type { Caller } from '../../../shared/org';
 import { forbidden, notFound } from '../../../shared/runtime/errors';
 import { httpHandler } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { reportDownloadUrl } from '../adapters/roster-objects';
 import { getUpload, listUploads, type Upload } from '../adapters/uploads-repo';
 import { canSeeUpload, defaultTargetOrg, uploadScope } from '../domain/upload';
 

@@ -2,9 +2,10 @@ import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { childKeyer } from '../../../shared/aws/pseudonym-secret';
 import { publishEvents } from '../../../shared/aws/publish';
+import { putReport } from '../../../shared/aws/reports';
 import { createObservability } from '../../../shared/runtime/observability';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { openRosterObject, putReport } from '../adapters/roster-objects';
+import { openRosterObject } from '../adapters/roster-objects';
 import {
   claimUpload,
   finishUpload,

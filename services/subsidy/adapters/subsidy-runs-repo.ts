@@ -27,7 +27,7 @@ import type { Publishable } from '../../../shared/aws/publish';
 import type { Reason } from '../../../shared/events/envelope';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { Binding } from '../domain/bindings';
-import type { SchoolTotal, SubsidyDecision, SubsidyStatus } from '../domain/determine';
+import { payerOf, type SchoolTotal, type SubsidyDecision, type SubsidyStatus } from '../domain/determine';
 import type { PolicyRef } from '../domain/policy-choice';
 import type { RunTotals } from '../domain/totals-view';
 
@@ -75,8 +75,6 @@ export type StoredDecision = SubsidyDecision;
 const table = () => env('KCBX_TABLE');
 const runPk = (id: string) => `SUBSIDYRUN#${id}`;
 const runKey = (id: string) => ({ pk: runPk(id), sk: 'META' });
-/** The partition of a paying school's decisions; '-' when no school pays (no enrollment school known). */
-export const payerOf = (d: Pick<SubsidyDecision, 'payerSchool'>) => d.payerSchool ?? '-';
 const decisionPk = (runId: string, payer: string) => `${runPk(runId)}#PAYER#${payer}`;
 const BIND_SHARDS = 'abcdefghijklmnopqrstuvwxyz234567';
 const bindPk = (runId: string, shard: string) => `${runPk(runId)}#BIND#${shard}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../comparison/domain/test-rows';
+import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../../test/fixtures/roster-rows';
 import { asPrevious, type Binding, carryBindings } from './bindings';
 import { determineSubsidies, type SubsidyDecision, type SubsidyRow } from './determine';
 import { nationalBaseline } from './policies/national-baseline';

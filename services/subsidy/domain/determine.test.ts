@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutcomeCode } from '../../../shared/events/vocab';
-import { idNumber, rowOf, SCHOOL_A, SCHOOL_B, seeded } from '../../comparison/domain/test-rows';
+import { idNumber, rowOf, SCHOOL_A, SCHOOL_B, seeded } from '../../../test/fixtures/roster-rows';
 import {
   createSubsidyRun,
   determinedTotals,

@@ -20,7 +20,7 @@ import type { OutcomeCode } from '../../../shared/events/vocab';
 import { townshipCodeSchema } from '../../../shared/org';
 import type { RosterKind } from '../../../shared/roster-kind';
 import type { SchoolStage } from '../../../shared/rosters/records';
-import { stageFromGrade } from '../../roster-intake/domain/validate-values';
+import { stageFromGrade } from '../../../shared/rosters/values';
 import { addFen } from './money';
 import {
   type Benefit,
@@ -174,6 +174,12 @@ export interface SubsidyDecision {
   reason: Reason;
   explanation: DecisionExplanation;
 }
+
+/**
+ * The school that pays a decision, '-' when none does (no enrollment school known): a run lists its payers
+ * and stores each payer's decisions together, so a school's list is one read.
+ */
+export const payerOf = (d: Pick<SubsidyDecision, 'payerSchool'>): string => d.payerSchool ?? '-';
 
 /** Counts and amounts of one benefit (in 分). */
 export interface BenefitTotal {

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskIdNumber } from '../../../shared/id-number';
-import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../comparison/domain/test-rows';
+import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../../test/fixtures/roster-rows';
 import { determineSubsidies, type SubsidyRunResult } from './determine';
 import { fenToYuan } from './money';
 import {

@@ -11,6 +11,7 @@
  */
 import type { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import { gradeNumber } from '../../../shared/rosters/values';
 import {
   CSV_BOM,
   csvRow,
@@ -23,7 +24,6 @@ import {
   writeTable,
   xlsxWriter,
 } from '../../../shared/spreadsheet-export';
-import { gradeNumber } from '../../roster-intake/domain/validate-values';
 import {
   type BenefitTotal,
   type SourceRow,

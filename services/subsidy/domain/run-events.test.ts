@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventDetail } from '../../../shared/events/publishable';
-import { idNumber, rowOf, SCHOOL_A } from '../../comparison/domain/test-rows';
+import { idNumber, rowOf, SCHOOL_A } from '../../../test/fixtures/roster-rows';
 import { determineSubsidies } from './determine';
 import { nationalBaseline } from './policies/national-baseline';
 import { runEvents, subsidyRunId } from './run-events';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../comparison/domain/test-rows';
+import { idNumber, rowOf, SCHOOL_A, SCHOOL_B } from '../../../test/fixtures/roster-rows';
 import { determineSubsidies, type SchoolInfo } from './determine';
 import { nationalBaseline } from './policies/national-baseline';
 import { totalsView } from './totals-view';

@@ -2,14 +2,14 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { canAccess, coversRegion, idVisibility, scopeFilterFor } from '../../../shared/authz';
 import { env, sqs } from '../../../shared/aws/clients';
+import { reportDownloadUrl } from '../../../shared/aws/reports';
 import { todayInChina } from '../../../shared/dates';
 import type { Caller } from '../../../shared/org';
-import { parseRegionSettings } from '../../../shared/region-settings';
+import { regionSettingsFromEnv } from '../../../shared/region-settings';
 import { badRequest, forbidden, notFound, UserFacingError } from '../../../shared/runtime/errors';
 import { httpHandler, reply } from '../../../shared/runtime/http';
 import { createObservability } from '../../../shared/runtime/observability';
-import { reportDownloadUrl } from '../../roster-intake/adapters/roster-objects';
-import { defaultPeriod } from '../../roster-intake/domain/upload';
+import { defaultPeriod } from '../../../shared/term';
 import { paymentListFileName } from '../adapters/payment-lists';
 import { nextSeq, type PublishedPolicy, policyCatalogue, putPublished } from '../adapters/policies-repo';
 import {
@@ -36,8 +36,7 @@ import { schoolsInScope, totalsView } from '../domain/totals-view';
 const observability = createObservability('subsidy');
 const idPath = z.object({ id: z.string().regex(/^sub-[0-9a-f]{24}$/, 'a subsidy run id such as sub-…') });
 const readers = ['school', 'township', 'county', 'ops'] as const;
-const regionSettings = () => parseRegionSettings(JSON.parse(process.env.KCBX_REGION_SETTINGS ?? '{}'));
-const catalogue = () => policyCatalogue(env('KCBX_REGION_CODE'), regionSettings().subsidyPolicy);
+const catalogue = () => policyCatalogue(env('KCBX_REGION_CODE'), regionSettingsFromEnv().subsidyPolicy);
 
 /** The semester asked for ('2025-autumn', '2025-2026-1'), else the current one; 400 when unreadable. */
 function semesterOf(label = defaultPeriod(todayInChina())): Semester {

@@ -1,6 +1,6 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { caseRecordSchema } from '../../cases/domain/case';
+import { caseRecordSchema } from '../domain/case';
 import {
   DOCUMENT_TITLES_ZH,
   type DocumentData,

@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import { localDateSchema } from '../../../shared/events/envelope';
 import { CHAIN_POSITION_NAMES_ZH, chainPositionSchema } from '../../../shared/region-settings';
-import type { CaseRecord, ReportLine } from '../../cases/domain/case';
-import { threeLineReports } from '../../cases/domain/three-line-report';
+import type { CaseRecord, ReportLine } from '../domain/case';
+import { threeLineReports } from '../domain/three-line-report';
 
 export const documentKindSchema = z.enum([
   'RETURN_NOTICE',
