@@ -1,5 +1,5 @@
 /**
- * The boundaries of services/ and shared/ (ARCHITECTURE.md, "Each service has one door"), as rules over
+ * The boundaries of services/ and shared/ (docs/architecture.md: each service has one door), as rules over
  * the import specifiers of each file: static imports, re-exports (`export … from`), side-effect imports
  * and dynamic `import()`, type-only ones included — a type import still couples the files. The
  * specifiers are read by TypeScript's own scanner (`ts.preProcessFile`), which skips comments and strings.
