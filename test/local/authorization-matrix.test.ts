@@ -199,7 +199,7 @@ async function seed(cloud: LocalCloud): Promise<Seeded> {
   const target = await eventually(async () => {
     const list = await callApi<{ cases: CaseView[] }>(cloud, 'GET', '/cases?limit=1000', county);
     return list.body.cases.find((c) => c.school === S1 && c.township === T1);
-  }, 120_000);
+  }, 300_000);
   const withDocument = await eventually(async () => {
     const one = await callApi<CaseView & { documents: { documentId: string }[] }>(
       cloud,
@@ -208,7 +208,7 @@ async function seed(cloud: LocalCloud): Promise<Seeded> {
       county,
     );
     return one.body.documents.length > 0 && one.body;
-  }, 120_000);
+  }, 300_000);
   const { idNumber, maskedId } = withDocument;
   if (!idNumber || !maskedId)
     throw new Error(`the case view has no ID number: ${JSON.stringify(withDocument)}`);
@@ -219,7 +219,7 @@ async function seed(cloud: LocalCloud): Promise<Seeded> {
   await eventually(async () => {
     const r = await callApi<{ status: string }>(cloud, 'GET', `/subsidies/runs/${run.body.id}`, county);
     return r.body.status === 'completed';
-  }, 120_000);
+  }, 300_000);
 
   const subscribe = async () => {
     const res = await callApi<{ id: string }>(cloud, 'POST', '/subscriptions', county, subscriptionBody);
@@ -318,5 +318,5 @@ describe('the authorization matrix', () => {
       }
     }
     expect(mismatches).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });
