@@ -44,10 +44,22 @@ describe('the test clock', () => {
     expect(Object.prototype.toString.call(new Date())).toBe('[object Date]');
   });
 
-  it('goes back to the machine clock at offset 0', () => {
-    setTestClock(AT);
-    setTestClockOffset(0);
-    expect(Math.abs(Date.now() - realNow())).toBeLessThan(1_000);
+  it('goes back to the machine clock at offset 0, in the test and in the processes it starts', () => {
+    const runnerNow = process.env.KCBX_TEST_NOW;
+    process.env.KCBX_TEST_NOW = AT;
+    try {
+      setTestClock(AT);
+      setTestClockOffset(0);
+      expect(Math.abs(Date.now() - realNow())).toBeLessThan(1_000);
+      const child = spawnSync(process.execPath, ['-e', 'console.log(Date.now())'], {
+        env: process.env,
+        encoding: 'utf8',
+      });
+      expect(Math.abs(Number(child.stdout.trim()) - realNow())).toBeLessThan(30_000);
+    } finally {
+      if (runnerNow === undefined) delete process.env.KCBX_TEST_NOW;
+      else process.env.KCBX_TEST_NOW = runnerNow;
+    }
   });
 
   it('refuses an instant without its zone, which machines would read differently', () => {

@@ -10,8 +10,12 @@ import { clockOffsetMs, OFFSET_ENV, parseInstant, realNow, shiftClock } from '..
 /** Sets this test process's clock `offsetMs` ahead of the machine's, and that of the processes it starts. */
 export function setTestClockOffset(offsetMs: number): void {
   shiftClock(offsetMs);
-  if (offsetMs === 0) delete process.env[OFFSET_ENV];
-  else process.env[OFFSET_ENV] = String(Math.round(offsetMs));
+  if (offsetMs !== 0) process.env[OFFSET_ENV] = String(Math.round(offsetMs));
+  else {
+    // The machine's clock: a process started now must not read KCBX_TEST_NOW afresh either.
+    delete process.env[OFFSET_ENV];
+    delete process.env.KCBX_TEST_NOW;
+  }
 }
 
 /** Sets the clock to read `instant` (ISO 8601 with its zone, e.g. 2026-11-20T10:00:00+08:00) now. */
