@@ -3,6 +3,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_CHAIN } from '../fixtures/chain';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { reportAbsences } from './case-steps';
 import { addEventRecorder } from './subscriber';
@@ -96,14 +97,7 @@ describe('case documents on the local cloud', () => {
 
     await act(school, {
       type: 'ASSIGN_RESPONSIBLE',
-      chain: {
-        TOWNSHIP_HEAD: { name: '王乡长' },
-        VILLAGE_HEAD: { name: '赵主任' },
-        PRINCIPAL: { name: '钱校长' },
-        HEAD_TEACHER: { name: '孙老师' },
-        CONTACT_TEACHER: { name: '周老师' },
-        GUARDIAN: { name: '李父' },
-      },
+      chain: SAMPLE_CHAIN,
     });
     await act(school, { type: 'START_VERIFYING' });
     await act(school, { type: 'CONFIRM', note: '家访核实：在家务农，未到校' });

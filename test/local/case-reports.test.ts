@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_CHAIN } from '../fixtures/chain';
 import { eventually, recorded, useLocalCloud } from '../local-cloud';
 import { addEventRecorder } from './subscriber';
 import { callApi } from './uploads';
@@ -90,14 +91,7 @@ describe('a manual report about a child whose open case belongs to another organ
     };
     await act({
       type: 'ASSIGN_RESPONSIBLE',
-      chain: {
-        TOWNSHIP_HEAD: { name: '王乡长' },
-        VILLAGE_HEAD: { name: '赵主任' },
-        PRINCIPAL: { name: '钱校长' },
-        HEAD_TEACHER: { name: '孙老师' },
-        CONTACT_TEACHER: { name: '周老师' },
-        GUARDIAN: { name: '李父' },
-      },
+      chain: SAMPLE_CHAIN,
     });
     await act({ type: 'START_VERIFYING' });
     const returned = await act({

@@ -31,6 +31,7 @@ import { type LocalCloud, startLocalCloud } from '../../infra/local/local-cloud'
 import { deliveryEnvelope } from '../../services/notifications/domain/minimise';
 import { matchesSubscription, type Subscription } from '../../services/notifications/domain/subscription';
 import { checkDigit } from '../../shared/id-number';
+import { SAMPLE_CHAIN } from '../fixtures/chain';
 import { eventually, useLocalCloud } from '../local-cloud';
 import { onlyCase, reportAbsences } from './case-steps';
 import { callApi } from './uploads';
@@ -362,14 +363,7 @@ describe('partner subscriptions on the local cloud', () => {
       await act({ type: 'ACKNOWLEDGE_REPORT', line, date: '2026-03-06' }, county);
     await act({
       type: 'ASSIGN_RESPONSIBLE',
-      chain: {
-        TOWNSHIP_HEAD: { name: '王乡长' },
-        VILLAGE_HEAD: { name: '赵主任' },
-        PRINCIPAL: { name: '钱校长' },
-        HEAD_TEACHER: { name: '孙老师' },
-        CONTACT_TEACHER: { name: '周老师' },
-        GUARDIAN: { name: '李父' },
-      },
+      chain: SAMPLE_CHAIN,
     });
     await act({ type: 'START_VERIFYING' });
     await act({ type: 'CONFIRM', note: '家访核实：在家务农，未到校' });

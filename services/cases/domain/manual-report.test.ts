@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../../shared/org';
 import { type CaseRules, caseRulesSchema } from '../../../shared/region-settings';
+import { SAMPLE_CHAIN } from '../../../test/fixtures/chain';
 import type { CaseAction } from './actions';
 import { type CaseRecord, caseRecordSchema, holdsReport, reportIdSchema } from './case';
 import { type ManualReportInput, manualReport, reportOnOpenCase, reportReceipt } from './manual-report';
@@ -67,14 +68,7 @@ function returnedCaseOfB(): CaseRecord {
     schoolB,
     {
       type: 'ASSIGN_RESPONSIBLE',
-      chain: {
-        TOWNSHIP_HEAD: { name: '王乡长' },
-        VILLAGE_HEAD: { name: '赵主任' },
-        PRINCIPAL: { name: '钱校长' },
-        HEAD_TEACHER: { name: '孙老师' },
-        CONTACT_TEACHER: { name: '周老师' },
-        GUARDIAN: { name: '李父' },
-      },
+      chain: SAMPLE_CHAIN,
     },
     { type: 'START_VERIFYING' },
     { type: 'RETURN', school: SCHOOL_B, returnedOn: '2026-03-09' },
