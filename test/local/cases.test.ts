@@ -294,9 +294,10 @@ describe('cases on the local cloud', () => {
     const found = await callApi<{ cases: CaseView[] }>(cloud, 'GET', a.body.href, school);
     expect(found.body.cases).toHaveLength(1);
     const caseId = found.body.cases[0]!.caseId;
-    expect((await callApi<{ cases: CaseView[] }>(cloud, 'GET', b.body.href, school)).body.cases).toEqual(
-      found.body.cases,
-    );
+    // Both reports lead to the same case. Its version may have moved on between the two reads (its
+    // 辍学情况报告单 is attached after it opens), so the case is compared by id.
+    const viaB = await callApi<{ cases: CaseView[] }>(cloud, 'GET', b.body.href, school);
+    expect(viaB.body.cases.map((c) => c.caseId)).toEqual([caseId]);
     const view = await callApi<CaseView & { signals: { signalId: string }[] }>(
       cloud,
       'GET',
